@@ -1,0 +1,24 @@
+"""Named configurations the eval can run and compare (``--config NAME``).
+
+Each builds a ``rag.Config``; index-changing settings get their own index
+folder under ``index/`` so switching configurations never rebuilds the default.
+"""
+from __future__ import annotations
+
+from rag.config import ROOT, Config
+
+
+def _cfg(name: str, **kw) -> Config:
+    if "chunk_tokens" in kw or "overlap_tokens" in kw:
+        kw.setdefault("index_dir", ROOT / "index" / f"eval-{name}")
+    return Config(**kw)
+
+
+CONFIGS = {
+    "default": lambda: Config(),
+    "dense": lambda: Config(retriever="dense"),
+    "bm25": lambda: Config(retriever="bm25"),
+    "chunk96": lambda: _cfg("chunk96", chunk_tokens=96, overlap_tokens=16),
+    "chunk256": lambda: _cfg("chunk256", chunk_tokens=256, overlap_tokens=48),
+    "chunk160-no-overlap": lambda: _cfg("chunk160-no-overlap", chunk_tokens=160, overlap_tokens=0),
+}

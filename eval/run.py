@@ -1,0 +1,111 @@
+"""Run a question file through the real pipeline and score it.
+
+    python -m eval --questions eval/questions.jsonl --out runs/dev [--config NAME]
+
+Writes ``results.jsonl`` (one answer record per question, plus its id),
+``summary.json``, ``summary.md`` and ``chart.png`` to ``--out``, and prints a table.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import metrics
+
+KINDS = ("fact", "paraphrase", "definition", "list", "followup", "spanish", "unanswerable")
+
+
+def read_questions(path: Path) -> list[dict]:
+    """Read and validate a question file; raise ValueError naming the bad line."""
+    rows, seen = [], set()
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            q = json.loads(line)
+        except ValueError as e:
+            raise ValueError(f"{path}:{n}: not JSON ({e})") from None
+        if not isinstance(q, dict) or not isinstance(q.get("question"), str) or "id" not in q:
+            raise ValueError(f"{path}:{n}: needs at least \"id\" and \"question\"")
+        if q["id"] in seen:
+            raise ValueError(f"{path}:{n}: duplicate id {q['id']!r}")
+        seen.add(q["id"])
+        for key in ("answers", "evidence", "history"):
+            if not isinstance(q.get(key, []), list):
+                raise ValueError(f"{path}:{n}: {key!r} must be a list")
+        rows.append(q)
+    if not rows:
+        raise ValueError(f"{path}: no questions")
+    return rows
+
+
+def run(pipeline, questions: list[dict], progress: bool = True) -> tuple[list[dict], list[dict]]:
+    """Answer every question; return (answer records, per-question scores)."""
+    from tqdm import tqdm
+
+    results, rows = [], []
+    for q in tqdm(questions, desc="questions", disable=not progress, unit="q"):
+        try:
+            record = pipeline.ask(q["question"], history=q.get("history") or None).to_dict()
+        except ValueError as e:  # a bad question is answered with its message, and scored
+            record = {"question": q["question"], "answer": str(e), "abstained": True, "citations": [],
+                      "retrieved": [], "latency_ms": 0.0}
+        record = {"id": q["id"], **record}
+        results.append(record)
+        rows.append(metrics.score(q, record))
+    return results, rows
+
+
+def table(summary: dict, kinds: dict[str, dict]) -> str:
+    """A Markdown table: one row overall, one per kind."""
+    cols = [("recall_at_1", "R@1"), ("recall_at_5", "R@5"), ("mrr", "MRR"), ("answer_accuracy", "acc"),
+            ("citation_hit", "cite hit"), ("citation_precision", "cite prec"),
+            ("abstention_accuracy", "abstain"), ("false_refusal_rate", "false ref"),
+            ("answer_words_median", "words"), ("latency_ms_median", "ms p50"), ("latency_ms_p95", "ms p95")]
+    head = "| set | n | " + " | ".join(c[1] for c in cols) + " |"
+    lines = [head, "|" + "---|" * (len(cols) + 2)]
+    for name, s in [("all", summary)] + sorted(kinds.items()):
+        cells = []
+        for key, _ in cols:
+            v = s.get(key)
+            cells.append("–" if v is None else f"{v:.1%}" if isinstance(v, float) and key not in
+                         ("mrr", "latency_ms_median", "latency_ms_p95", "answer_words_median") else
+                         f"{v:.3f}" if key == "mrr" else f"{v:g}")
+        lines.append(f"| {name} | {s['questions']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write(out: Path, results: list[dict], rows: list[dict], meta: dict) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    summary, kinds = metrics.summarise(rows), metrics.by_kind(rows)
+    with (out / "results.jsonl").open("w", encoding="utf-8") as f:
+        for r, s in zip(results, rows):
+            f.write(json.dumps({**r, "score": s}, ensure_ascii=False) + "\n")
+    (out / "summary.json").write_text(json.dumps({**meta, "overall": summary, "by_kind": kinds}, indent=2))
+    md = f"# Eval: {meta.get('questions_file', '')} ({meta.get('config', 'default')})\n\n" + table(summary, kinds) + "\n"
+    (out / "summary.md").write_text(md, encoding="utf-8")
+    chart(out / "chart.png", summary, kinds)
+    return summary
+
+
+def chart(path: Path, summary: dict, kinds: dict[str, dict]) -> None:
+    """Bars of answer accuracy (abstention accuracy for unanswerable) by kind."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = ["all"] + sorted(kinds)
+    vals = [summary["answer_accuracy"] or 0] + [
+        (kinds[k]["abstention_accuracy"] if k == "unanswerable" else kinds[k]["answer_accuracy"]) or 0
+        for k in sorted(kinds)]
+    fig, ax = plt.subplots(figsize=(8, 3.5), dpi=100)
+    ax.bar(names, [v * 100 for v in vals], color=["#444"] + ["#3b7dd8"] * (len(names) - 1))
+    for i, v in enumerate(vals):
+        ax.text(i, v * 100 + 1, f"{v:.0%}", ha="center", fontsize=8)
+    ax.set_ylim(0, 110)
+    ax.set_ylabel("% correct (refused, for unanswerable)")
+    ax.set_title("Answer accuracy by question kind")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

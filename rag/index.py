@@ -1,0 +1,180 @@
+"""Stage 4: build, save and load the index.
+
+An index is a folder of plain files::
+
+    manifest.json     format version, model, chunking, corpus hash, file hashes
+    chunks.faiss      one vector per chunk (exact inner product, or HNSW when large)
+    chunks.jsonl      the chunk records, in vector order
+    sentences.faiss   one vector per sentence (the answer stage scores these)
+    sentences.jsonl   the sentence records, in vector order
+    references.json   the reference list, for citation chains
+
+It is built in a temporary folder beside the target and renamed into place,
+so a crash mid-build leaves the previous index as it was.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .chunk import Chunk, Sentence, chunk_document, embedding_text, sentences
+from .config import Config
+from .load import Corpus, Reference, corpus_hash
+
+FORMAT_VERSION = 1
+# Exact search costs ~0.1 ms per 1,000 vectors here: past this size HNSW is
+# faster at >0.95 recall@10 (bench/ann: eval/bench_ann.py).
+HNSW_THRESHOLD = 200_000
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
+FILES = ("chunks.faiss", "chunks.jsonl", "sentences.faiss", "sentences.jsonl", "references.json")
+
+
+class BadIndex(Exception):
+    """The index on disk cannot be used; the message says why and what to do."""
+
+
+@dataclass(frozen=True, eq=False)
+class Index:
+    manifest: dict
+    chunks: tuple[Chunk, ...]
+    sentences: tuple[Sentence, ...]
+    references: tuple[Reference, ...]
+    chunk_vectors: object  # faiss.Index
+    sentence_vectors: object  # faiss.Index
+
+    @property
+    def version(self) -> str:
+        return self.manifest["corpus_hash"]
+
+
+def make_faiss(vectors: np.ndarray, threshold: int = HNSW_THRESHOLD):
+    """Exact inner product below ``threshold`` vectors, HNSW above."""
+    import faiss
+
+    n, dim = vectors.shape
+    if n < threshold:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def expected_manifest(corpus: Corpus, cfg: Config, model_name: str, dim: int) -> dict:
+    """The settings an index must have been built with to be used as is."""
+    return {"format_version": FORMAT_VERSION, "model": {"name": model_name, "dim": dim},
+            "chunking": cfg.chunking, "corpus_hash": corpus_hash(corpus)}
+
+
+def build(corpus: Corpus, embedder, cfg: Config, progress: bool = False) -> Index:
+    """Chunk, embed and save ``corpus`` to ``cfg.index_dir``; return the loaded index."""
+    t0 = time.perf_counter()
+    chunks = [c for d in corpus.documents
+              for c in chunk_document(d, cfg.chunk_tokens, cfg.overlap_tokens, embedder.fits)]
+    sents = [s for d in corpus.documents for s in sentences(d)]
+    if progress:
+        print(f"Embedding {len(chunks)} chunks and {len(sents)} sentences "
+              f"from {len(corpus.documents)} document(s)…", flush=True)
+    chunk_vecs = embedder.encode([embedding_text(c.section, c.text) for c in chunks], progress=progress)
+    sent_vecs = embedder.encode([s.text for s in sents], progress=progress)
+    manifest = expected_manifest(corpus, cfg, embedder.name, embedder.dim)
+    manifest.update(counts={"documents": len(corpus.documents), "chunks": len(chunks),
+                            "sentences": len(sents)},
+                    index_type="flat-ip" if len(chunks) < HNSW_THRESHOLD else "hnsw",
+                    problems=list(corpus.problems))
+    index = Index(manifest, tuple(chunks), tuple(sents), corpus.references,
+                  make_faiss(chunk_vecs), make_faiss(sent_vecs))
+    manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
+    save(index, Path(cfg.index_dir))
+    return index
+
+
+def save(index: Index, target: Path) -> None:
+    import faiss
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    faiss.write_index(index.chunk_vectors, str(tmp / "chunks.faiss"))
+    faiss.write_index(index.sentence_vectors, str(tmp / "sentences.faiss"))
+    _write_jsonl(tmp / "chunks.jsonl", index.chunks)
+    _write_jsonl(tmp / "sentences.jsonl", index.sentences)
+    (tmp / "references.json").write_text(
+        json.dumps([asdict(r) for r in index.references], indent=1, ensure_ascii=False), encoding="utf-8")
+    manifest = dict(index.manifest, files={f: _sha256(tmp / f) for f in FILES})
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    if target.exists():
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifest(folder: Path) -> dict | None:
+    path = Path(folder) / "manifest.json"
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise BadIndex(f"{path} is corrupt ({e}); run `rag build` to rebuild the index") from None
+
+
+def is_stale(manifest: dict, expected: dict) -> list[str]:
+    """Names of the settings that differ between a saved index and what is wanted."""
+    return [k for k, v in expected.items() if manifest.get(k) != v]
+
+
+def load(folder: Path) -> Index:
+    """Read a saved index, verifying every file against the manifest's hashes."""
+    import faiss
+
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    if manifest is None:
+        raise BadIndex(f"no index at {folder}; run `rag build`")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise BadIndex(f"{folder} holds index format {manifest.get('format_version')}, "
+                          f"this version reads {FORMAT_VERSION}; run `rag build`")
+    for name, digest in manifest.get("files", {}).items():
+        path = folder / name
+        if not path.exists() or _sha256(path) != digest:
+            raise BadIndex(f"{path} is missing, truncated or modified since the build "
+                              "(its hash does not match the manifest); run `rag build`")
+    try:
+        chunk_vectors = faiss.read_index(str(folder / "chunks.faiss"))
+        sentence_vectors = faiss.read_index(str(folder / "sentences.faiss"))
+        chunks = tuple(Chunk(**r) for r in _read_jsonl(folder / "chunks.jsonl"))
+        sents = tuple(Sentence(**r) for r in _read_jsonl(folder / "sentences.jsonl"))
+        refs = tuple(Reference(**dict(r, aliases=tuple(r["aliases"])))
+                     for r in json.loads((folder / "references.json").read_text(encoding="utf-8")))
+    except (RuntimeError, ValueError, TypeError, KeyError, OSError) as e:
+        raise BadIndex(f"{folder} cannot be read ({type(e).__name__}: {e}); run `rag build`") from None
+    if chunk_vectors.ntotal != len(chunks) or sentence_vectors.ntotal != len(sents):
+        raise BadIndex(f"{folder}: vector and record counts differ; run `rag build`")
+    return Index(manifest, chunks, sents, refs, chunk_vectors, sentence_vectors)
+
+
+def _write_jsonl(path: Path, records) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
