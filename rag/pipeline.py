@@ -6,46 +6,19 @@
 """
 from __future__ import annotations
 
-import re
 import sys
 import time
-from dataclasses import dataclass
 
-import numpy as np
-
+from . import answer as answer_mod
 from . import index as index_mod
+from .answer import Answer
 from .config import Config
 from .embed import MODEL_DIM, MODEL_NAME, Embedder
 from .load import Corpus, load_corpus
 from .retrieve import Passage, Retriever
-from . import answer as answer_mod
-from .answer import Answer
 
-
-@dataclass(frozen=True, eq=False)
-class Tables:
-    """Lookup tables the answer stage needs, computed once per index."""
-    sentences: tuple
-    sentence_matrix: np.ndarray
-    by_chunk: dict
-    idf: dict
-    vocabulary: set
-    anchors: dict
-    references: tuple
-
-    @classmethod
-    def of(cls, corpus: Corpus, index: index_mod.Index) -> "Tables":
-        sents = index.sentences
-        matrix = index.sentence_vectors.reconstruct_n(0, len(sents)) if sents else np.zeros((0, MODEL_DIM), np.float32)
-        by_doc: dict[str, list[int]] = {}
-        for i, s in enumerate(sents):
-            by_doc.setdefault(s.doc_id, []).append(i)
-        by_chunk = {c.chunk_id: [i for i in by_doc.get(c.doc_id, ()) if sents[i].start < c.end and sents[i].end > c.start]
-                    for c in index.chunks}
-        vocabulary = {w for d in corpus.documents for w in answer_mod.words_of(d.text)}
-        vocabulary |= {w for r in index.references for w in answer_mod.words_of(f"{r.publisher} {r.title}")}
-        return cls(sents, np.asarray(matrix, dtype=np.float32), by_chunk, answer_mod.idf_table(sents),
-                   vocabulary, {d.doc_id: d.anchors for d in corpus.documents}, index.references)
+# Passages the answer stage reads before re-ranking them by their best sentence.
+ANSWER_DEPTH = 8
 
 
 class Pipeline:
@@ -55,18 +28,20 @@ class Pipeline:
     def __init__(self, cfg: Config, corpus: Corpus, index: index_mod.Index, embedder: Embedder) -> None:
         self.cfg, self.corpus, self.index, self.embedder = cfg, corpus, index, embedder
         self.retriever = Retriever(index, embedder)
-        self.tables = Tables.of(corpus, index)
+        self.tables = answer_mod.Tables.of(corpus, index, embedder)
 
     @classmethod
-    def open(cls, cfg: Config | None = None, progress: bool = True, rebuild: bool = False) -> "Pipeline":
-        """Load the index, building it first if it is missing, stale or ``rebuild``."""
+    def open(cls, cfg: Config | None = None, progress: bool = True, rebuild: bool = False,
+             embedder: Embedder | None = None) -> "Pipeline":
+        """Load the index, building it first if it is missing, stale or ``rebuild``.
+        Pass ``embedder`` to share one loaded model between pipelines."""
         cfg = cfg or Config()
         corpus = load_corpus(cfg.corpus_dir)
         for problem in corpus.problems:
             print(f"warning: {problem}", file=sys.stderr)
         want = index_mod.expected_manifest(corpus, cfg, MODEL_NAME, MODEL_DIM)
         have = index_mod.read_manifest(cfg.index_dir)
-        embedder = Embedder()
+        embedder = embedder or Embedder()
         if have is None or rebuild:
             if progress and not rebuild:
                 print(f"No index at {cfg.index_dir}: building it (once).", file=sys.stderr)
@@ -88,11 +63,13 @@ class Pipeline:
         t0 = time.perf_counter()
         question = answer_mod.clean_question(question)
         query = answer_mod.rewrite_followup(question, [tuple(h) for h in history or []][-3:])
-        qvec = self.embedder.encode([query])[0]
-        passages = self.retriever.search(query, self.cfg.k, self.cfg.retriever, self.cfg.rrf_k, qvec=qvec)
-        draft = answer_mod.extract(question, query, qvec, passages, self.tables, detail)
+        names = answer_mod._entities(query) if answer_mod.language(question) == "en" else []
+        vecs = self.embedder.encode([query] + names)
+        passages = self.retriever.search(query, ANSWER_DEPTH, self.cfg.retriever, self.cfg.rrf_k, qvec=vecs[0])
+        draft, ranked = answer_mod.extract(question, query, vecs[0], passages, self.tables, vecs[1:], detail)
         return Answer(question=question, answer=draft.text, abstained=draft.abstained,
-                      citations=draft.citations, retrieved=answer_mod.retrieved_records(passages),
+                      citations=draft.citations, retrieved=answer_mod.retrieved_records(ranked[:self.cfg.k]),
                       report_version=self.index.version,
                       latency_ms=round((time.perf_counter() - t0) * 1000, 2), query=query,
-                      language=answer_mod.language(question), notice=draft.why if draft.abstained else "")
+                      language=answer_mod.language(question), notice=draft.why if draft.abstained else "",
+                      score=None if draft.score is None else round(draft.score, 4))

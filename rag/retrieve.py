@@ -1,7 +1,9 @@
 """Stage 5: find the passages for a query.
 
-Dense search (FAISS over MiniLM vectors) and BM25 (``bm25s``, Snowball
-stemming) each rank the chunks; reciprocal rank fusion merges the two lists.
+Three rankings of the chunks are fused by reciprocal rank fusion: dense
+search over chunk vectors, BM25 (``bm25s``, Snowball stemming), and each
+chunk's best single sentence (a short fact, like the report's editor, is
+lost in a 160-token chunk vector but stands out as a sentence).
 
 >>> rrf([[2, 0, 1], [0, 3]], k=60)[:2]
 [(0, 0.03252247488101534), (2, 0.01639344262295082)]
@@ -9,11 +11,12 @@ stemming) each rank the chunks; reciprocal rank fusion merges the two lists.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from .chunk import Chunk
+from .chunk import _URL, Chunk
 from .index import Index
 
 # How deep each retriever's list goes before fusion: deeper lists let a chunk
@@ -38,10 +41,12 @@ def _stemmer():
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
+    """Stemmed terms without stopwords or URLs (a Spanish URL slug such as
+    "trata-personas-estados-unidos" would otherwise match Spanish questions)."""
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False,
-                          show_progress=False)
+    return bm25s.tokenize([_URL.sub(" ", t) for t in texts], stopwords="en", stemmer=_stemmer(),
+                          return_ids=False, show_progress=False)
 
 
 class Retriever:
@@ -51,12 +56,31 @@ class Retriever:
         import bm25s
 
         self.index, self.embedder = index, embedder
+        self.chunks_of_sentence: list[list[int]] = [[] for _ in index.sentences]
+        by_doc: dict[str, list[int]] = {}
+        for ci, c in enumerate(index.chunks):
+            by_doc.setdefault(c.doc_id, []).append(ci)
+        for si, s in enumerate(index.sentences):
+            self.chunks_of_sentence[si] = [ci for ci in by_doc.get(s.doc_id, ())
+                                           if index.chunks[ci].start <= s.start < index.chunks[ci].end]
         self.bm25 = bm25s.BM25()
         self.bm25.index(tokenize([f"{c.section} {c.text}" for c in index.chunks]), show_progress=False)
 
     def dense_ranking(self, qvec: np.ndarray, depth: int = DEPTH) -> list[tuple[int, float]]:
         scores, ids = self.index.chunk_vectors.search(qvec.reshape(1, -1), min(depth, len(self.index.chunks)))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def sentence_ranking(self, qvec: np.ndarray, depth: int = DEPTH) -> list[tuple[int, float]]:
+        """Chunks ranked by their best sentence's cosine with the query."""
+        n = min(depth * 3, len(self.index.sentences))
+        if n == 0:
+            return []
+        scores, ids = self.index.sentence_vectors.search(qvec.reshape(1, -1), n)
+        best: dict[int, float] = {}
+        for si, score in zip(ids[0], scores[0]):
+            for ci in self.chunks_of_sentence[si] if si >= 0 else ():
+                best.setdefault(ci, float(score))
+        return sorted(best.items(), key=lambda kv: -kv[1])[:depth]
 
     def bm25_ranking(self, query: str, depth: int = DEPTH) -> list[tuple[int, float]]:
         tokens = tokenize([query])[0]
@@ -77,7 +101,8 @@ class Retriever:
         elif mode == "bm25":
             ranked = self.bm25_ranking(query)
         else:
-            ranked = rrf([[i for i, _ in dense], [i for i, _ in self.bm25_ranking(query)]], rrf_k)
+            ranked = rrf([[i for i, _ in dense], [i for i, _ in self.bm25_ranking(query)],
+                          [i for i, _ in self.sentence_ranking(qvec)]], rrf_k)
         cosine = dict(dense)
         out: list[Passage] = []
         for i, score in ranked:

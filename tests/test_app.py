@@ -1,0 +1,433 @@
+"""The web app's pure parts (rendering, talking points, grades) and its API,
+called with gradio_client against app.py running on a loopback port."""
+from __future__ import annotations
+
+import csv
+import html
+import re
+import sqlite3
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from ui import points, render  # noqa: E402
+from ui.grades import GradeStore  # noqa: E402
+from ui.launcher import AppProcess  # noqa: E402
+from ui.service import EvalRun, Service, clean_history, eval_table, summary_html  # noqa: E402
+
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+
+
+def no_tags(s: str) -> bool:
+    """No live <script> or <img> tag (escaped text such as &lt;img is fine)."""
+    return "<script" not in s.lower() and "<img" not in s.lower()
+
+
+def cit(**kw) -> dict:
+    text = kw.pop("text", "First sentence. The quoted sentence is here. Last one.")
+    quote = kw.pop("quote", "The quoted sentence is here.")
+    start = text.find(quote)
+    return {"n": 1, "chunk_id": "report:0-10", "doc": "report", "section": "Intro", "page": 4, "quote": quote,
+            "quote_start": start, "quote_end": start + len(quote), "text": text, "source": None, **kw}
+
+
+def answer(**kw) -> dict:
+    return {"question": "q?", "answer": "The report states: “x” [1]", "abstained": False, "citations": [cit()],
+            "retrieved": [], "report_version": "abc123", "latency_ms": 12.0, "mode": "extractive", "query": "q?",
+            "language": "en", "suggestions": [], "notice": "", **kw}
+
+
+# ---------------------------------------------------------------- escaping and rendering
+
+def test_esc_neutralises_html_and_template_syntax():
+    out = render.esc(XSS + " ${alert(1)} {{value}} `x`")
+    assert no_tags(out) and "${" not in out and "{{" not in out and "`" not in out
+    assert html.unescape(out) == XSS + " ${alert(1)} {{value}} `x`"
+
+
+def test_md_text_shows_markup_as_text():
+    out = render.md_text(XSS + " **bold** [link](javascript:alert(1)) # h\n- item")
+    assert no_tags(out)
+    assert "\\*\\*bold\\*\\*" in out and "\\[link\\]" in out and "\n\\- item" in out
+
+
+def test_user_and_answer_messages_are_escaped():
+    assert no_tags(render.user_markdown(XSS))
+    long = render.user_markdown("x" * 5000)
+    assert len(long) < 700 and "5,000 characters" in long
+    a = answer(question=XSS, answer=f"The report states: “{XSS}” [1]",
+               citations=[cit(section=XSS, text=f"A {XSS} B", quote=XSS)])
+    md = render.answer_markdown(a)
+    assert no_tags(md) and "[1]" in md and "Sources: [1]" in md
+
+
+def test_highlight_marks_exact_offsets_and_clamps():
+    text = "One. Two <b>. Three."
+    out = render.highlight(text, 5, 13)
+    assert out == "One. <mark>Two &lt;b&gt;.</mark> Three."
+    assert render.highlight(text, -5, 3) == "<mark>One</mark>. Two &lt;b&gt;. Three."
+    assert render.highlight(text, 10, 500).endswith("<mark>b&gt;. Three.</mark>")
+    assert "<mark>" not in render.highlight(text, 9, 9)
+
+
+def test_highlight_many_merges_overlaps_and_labels():
+    out = render.highlight_many("aaaa bbbb cccc", [(0, 4, 1), (10, 14, 2), (2, 6, 3)])
+    assert out.count("<mark>") == 2
+    assert out.startswith("<mark>aaaa b</mark>")
+    assert "[1]" in out and "[2]" in out and "[3]" in out
+
+
+def test_quote_span_uses_offsets_or_finds_the_quote():
+    c = cit()
+    s, e = render.quote_span(c)
+    assert c["text"][s:e] == c["quote"]
+    broken = dict(c, quote_start=0, quote_end=3)  # offsets that do not match the quote
+    s, e = render.quote_span(broken)
+    assert c["text"][s:e] == c["quote"]
+    assert render.quote_span(dict(c, quote="not there", quote_start=None)) == (0, 0)
+
+
+def test_sources_panel_highlights_quote_and_links_source():
+    c1 = cit(source={"ref": 3, "title": "UN news <i>x</i>", "url": "https://news.un.org/x"})
+    c2 = cit(n=2, quote="Last one.", source={"ref": 9, "title": "bad", "url": "javascript:alert(1)"})
+    c2["quote_start"] = c2["text"].find("Last one.")
+    c2["quote_end"] = c2["quote_start"] + len("Last one.")
+    out = render.sources_html(answer(citations=[c1, c2]))
+    assert out.count('<li class="cite"') == 1  # same passage: one card, both quotes marked
+    assert "<mark>The quoted sentence is here.</mark>" in out and "<mark>Last one.</mark>" in out
+    assert 'href="https://news.un.org/x"' in out and "UN news &lt;i&gt;x&lt;/i&gt;" in out
+    assert "javascript:" not in out  # an unsafe URL is shown as text, never linked
+    assert 'data-cite="1"' in out and "Intro" in out and "p. 4" in out
+
+
+def test_corpus_html_in_passages_is_inert():
+    c = cit(text=f"Intro {XSS} and more.", quote=XSS, section=XSS)
+    c["quote_start"] = c["text"].find(XSS)
+    c["quote_end"] = c["quote_start"] + len(XSS)
+    out = render.sources_html(answer(question=XSS, citations=[c]))
+    assert no_tags(out)
+    assert "&lt;script&gt;" in out
+
+
+def test_refusal_panel_offers_clickable_suggestions():
+    a = answer(abstained=True, answer="The report doesn't cover this.", citations=[],
+               suggestions=["What share of victims are women?", XSS])
+    out = render.sources_html(a)
+    assert 'class="refusal"' in out
+    assert out.count('class="suggestion"') == 2 and no_tags(out)
+    fallback = render.sources_html(dict(a, suggestions=[]), suggestions=["Who edited this report?"])
+    assert 'data-ask="Who edited this report?"' in fallback
+    md = render.answer_markdown(dict(a, notice="the report never mentions Japan"))
+    assert md.startswith("**The report doesn't cover this.**") and "Japan" in md
+
+
+def test_danger_questions_get_a_help_note_without_any_number():
+    for q in ("I am being held and they took my passport, help me", "Who can I call? I'm trapped",
+              "Estoy en peligro, ¿a quién llamo?"):
+        assert render.in_danger(q), q
+    for q in ("How many victims were detected in Europe?", "What is the Palermo Protocol?"):
+        assert not render.in_danger(q), q
+    for lang in ("en", "es"):
+        note = render.help_note(lang)
+        assert not re.search(r"\d", note), "never invent a number"
+        assert "emergenc" in note.lower()
+    assert "does not name any hotline" in render.help_note("en")
+    md = render.answer_markdown(answer(), danger=True)
+    assert "local emergency services" in md
+
+
+def test_section_view_marks_quote_and_links_sources():
+    from rag.load import Anchor, Reference, Section
+
+    text = "Title\n\nA claim from UNODC here. <script>x</script> The quoted bit. End."
+    sec = Section("Intro <b>", 4, 7, len(text))
+    q0 = text.index("The quoted bit.")
+    out = render.section_html(text, sec, [Anchor(text.index("UNODC"), text.index("UNODC") + 5, 1, None)],
+                              [Reference(1, "UNODC", "Global Report", "https://unodc.org/r")],
+                              (q0, q0 + len("The quoted bit.")))
+    assert '<mark class="hl" id="hl">The quoted bit.</mark>' in out
+    assert '<a href="https://unodc.org/r"' in out and "(1) UNODC. Global Report" in out
+    assert no_tags(out) and "Intro &lt;b&gt;" in out and "p. 4" in out
+
+
+def test_about_note_names_report_and_version():
+    out = render.about_html("Human <Trafficking>", "Argos", "v123")
+    assert "Human &lt;Trafficking&gt;" in out and "v123" in out and "not legal advice" in out
+
+
+def test_safe_url():
+    assert render.safe_url("https://x.org/a?b=1") == "https://x.org/a?b=1"
+    for bad in ("javascript:alert(1)", "data:text/html,x", "//x.org", "https://x.org/\"onmouseover=", None, ""):
+        assert render.safe_url(bad) is None
+
+
+def test_clean_history():
+    assert clean_history([["q", "a"], ["only"], 5, ("q2", None)]) == [("q", "a"), ("q2", "")]
+    assert len(clean_history([["q", "a"]] * 50)) == 10
+
+
+# ---------------------------------------------------------------- talking points
+
+def cand(text, score, **kw):
+    return points.Candidate(text, kw.pop("section", "Intro"), kw.pop("page", 4), score, **kw)
+
+
+def test_points_facts_first_within_bounds_and_deduplicated():
+    cands = [cand(f"General claim number word {w} about trafficking policy here.", 0.9 - i / 100)
+             for i, w in enumerate("abcde")]
+    cands += [cand("Adult women are 46% of the detected victims.", 0.7),
+              cand("Adult women are 46% of the detected victims.", 0.69),  # duplicate
+              cand("Figure: Shares of detected victims.", 0.95),  # caption, not a point
+              cand("Too short.", 0.99)]
+    got = points.select_points(cands)
+    assert 3 <= len(got) <= 8
+    assert got[0].text.startswith("Adult women are 46%")
+    assert sum(p.text.startswith("Adult women") for p in got) == 1
+    assert not any(p.text.startswith(("Figure", "Too short")) for p in got)
+
+
+def test_points_minimum_three_when_available():
+    cands = [cand("A strongly relevant sentence about the topic here.", 0.9),
+             cand("A weakly relevant sentence about another thing here.", 0.2),
+             cand("Another weakly relevant sentence about something else.", 0.1)]
+    assert len(points.select_points(cands)) == 3
+    assert points.select_points([]) == []
+
+
+def test_points_markdown_inline_and_footnotes():
+    ps = [cand("Adult women are 46% of the *detected* victims.", 0.9, source_title="UN [news]",
+               source_url="https://news.un.org/x_(y)", source_ref=3),
+          cand("Trafficking is a crime against people in many countries.", 0.8, section="Summary", page=3)]
+    inline = points.to_markdown(ps, "women", "Human Trafficking", "v1")
+    assert inline.count("\n- ") == 2 and "“Summary”, p. 3" in inline and "v1" in inline
+    assert "\\*detected\\*" in inline and "UN \\[news\\]" in inline
+    foot = points.to_markdown(ps, "women", "Human Trafficking", "v1", footnotes=True)
+    assert "[^1]" in foot and "[^2]" in foot
+    notes = [line for line in foot.splitlines() if line.startswith("[^")]
+    assert len(notes) == 2
+    assert "“Intro”, p. 4" in notes[0] and "https://news.un.org/x_%28y%29" in notes[0] and "reference (3)" in notes[0]
+    assert "Summary" in notes[1] and "Source cited" not in notes[1]
+
+
+def test_points_clean_bullets_and_slug():
+    got = points.select_points([cand("- The most powerful countries continue to be the recipients.", 0.9)], n_min=1)
+    assert got[0].text.startswith("The most powerful")
+    assert points.quoted('"We know," she said to them.') == '"We know," she said to them.'
+    assert points.slug("<script>../../etc") == "script-etc"
+
+
+# ---------------------------------------------------------------- grades
+
+def test_grades_survive_reopen_and_use_wal(tmp_path):
+    db = tmp_path / "data" / "grades.sqlite3"
+    store = GradeStore(db)
+    assert store.journal_mode == "wal"
+    store.add("fact-001", "Who edited?", "Argos", "correct", "fine", "Argos", "v1")
+    store.add("fact-001", "Who edited?", "Argos", "partly", "second thoughts", "Argos", "v1")
+    again = GradeStore(db)
+    rows = again.all()
+    assert [r["grade"] for r in rows] == ["partly", "correct"]  # newest first, nothing overwritten
+    assert again.latest()[("fact-001", "Argos")]["comment"] == "second thoughts"
+    with pytest.raises(ValueError):
+        again.add("x", "q", "a", "excellent")
+    with pytest.raises(ValueError):
+        again.add("", "q", "a", "wrong")
+
+
+def test_concurrent_graders_lose_nothing(tmp_path):
+    db = tmp_path / "grades.sqlite3"
+    GradeStore(db)
+    threads, per, errors = 8, 40, []
+
+    def grader(t):
+        try:
+            store = GradeStore(db)  # each grader its own store, like separate app workers
+            for i in range(per):
+                store.add(f"q{i}", f"question {i}", f"answer {i}", ("correct", "partly", "wrong")[i % 3],
+                          f"grader {t} item {i}")
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    ts = [threading.Thread(target=grader, args=(t,)) for t in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not errors
+    store = GradeStore(db)
+    assert store.count() == threads * per
+    comments = {r["comment"] for r in store.all()}
+    assert len(comments) == threads * per
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_csv_export(tmp_path):
+    store = GradeStore(tmp_path / "g.sqlite3")
+    store.add("q1", "Who, exactly?", 'He said "no"\nthen left', "wrong", "=HYPERLINK(\"http://x\")")
+    store.add("q2", "Second", "ok", "correct", "")
+    path = store.export_csv(tmp_path / "out" / "grades.csv")
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert [r["question_id"] for r in rows] == ["q1", "q2"]  # oldest first
+    assert rows[0]["answer"] == 'He said "no"\nthen left' and rows[0]["grade"] == "wrong"
+    assert rows[0]["comment"].startswith("'=")  # a formula is kept as text
+    assert set(rows[0]) >= {"created_at", "question", "expected", "report_version", "comment"}
+
+
+# ---------------------------------------------------------------- eval table
+
+def test_eval_table_and_summary_escape():
+    from eval import metrics
+
+    qs = [{"id": "a", "kind": "<b>k</b>", "question": "Who?", "answers": ["Argos"], "evidence": ["Editor: Argos"]},
+          {"id": "b", "kind": "unanswerable", "question": "Capital?"}]
+    recs = [{"answer": "The report states: “Editor: Argos” [1]", "abstained": False, "latency_ms": 5,
+             "citations": [{"quote": "Editor: Argos", "text": "Editor: Argos"}], "retrieved": [{"text": "Editor: Argos"}]},
+            {"answer": "The report doesn't cover this.", "abstained": True, "latency_ms": 3, "citations": [], "retrieved": []}]
+    scores = [metrics.score(q, r) for q, r in zip(qs, recs)]
+    run = EvalRun(recs, scores, qs, metrics.summarise(scores), metrics.by_kind(scores))
+    rows = eval_table(run, {("a", recs[0]["answer"]): {"grade": "partly"}})
+    assert rows[0][:2] == ["a", "Who?"] and rows[0][3] == "Argos" and rows[0][4:6] == ["yes", "yes"]
+    assert rows[0][7] == "partly"
+    assert rows[1][3] == "(should refuse)" and rows[1][4] == "yes" and rows[1][5] == "–"
+    out = summary_html(run.summary, run.kinds)
+    assert "&lt;b&gt;k&lt;/b&gt;" in out and "<b>k</b>" not in out and "100%" in out
+
+
+# ---------------------------------------------------------------- the service, on the real report
+
+@pytest.fixture(scope="module")
+def service(pipeline, tmp_path_factory):
+    return Service(pipeline, tmp_path_factory.mktemp("data"), verify_examples=True)
+
+
+def test_examples_come_from_sections_and_are_answered(service, pipeline):
+    assert 3 <= len(service.examples) <= 6
+    for q in service.examples:
+        assert not pipeline.ask(q).abstained, q
+
+
+def test_citation_opens_the_right_section_at_the_quote(service):
+    a = service.ask("What share of detected victims are adult women?")
+    assert not a["abstained"] and a["citations"]
+    for c in a["citations"]:
+        idx, (s, e) = service.locate(c)
+        assert service.report.text[s:e] == c["quote"]
+        sec = service.sections[idx]
+        assert sec.start <= s < sec.end and sec.title == c["section"]
+        view = service.section_view(idx, (s, e))
+        assert '<mark class="hl" id="hl">' in view
+
+
+def test_talking_points_for_a_section_and_a_topic(service):
+    intro = next(i for i, s in enumerate(service.sections) if s.title == "Introduction")
+    tp = service.talking_points(intro)
+    assert 3 <= len(tp.points) <= 8
+    figs = [points.has_figure(p.text) for p in tp.points]
+    assert figs == sorted(figs, reverse=True), "facts and figures first"
+    assert all(p.section == "Introduction" and p.page == 4 for p in tp.points)
+    for p in tp.points:  # every bullet is the report's exact words
+        assert p.text in " ".join(service.report.text.split())
+    assert tp.markdown_footnotes.count("[^") == 2 * len(tp.points)
+    topic = service.talking_points(None, "smuggling of migrants")
+    assert 3 <= len(topic.points) <= 8 and any("smuggl" in p.text.lower() for p in topic.points)
+    off = service.talking_points(None, "football scores")
+    assert not off.points and "doesn’t cover" in off.note
+    with pytest.raises(ValueError):
+        service.talking_points(None, "x" * 5000)
+    with pytest.raises(ValueError):
+        service.talking_points(None, "")
+
+
+def test_suggestions_after_refusal_are_answerable(service):
+    sugg = service.suggest("How many victims were detected in Japan?")
+    assert len(sugg) == 3 and set(sugg) <= set(service.examples)
+
+
+def test_questions_are_not_logged_unless_asked(pipeline, tmp_path):
+    quiet = Service(pipeline, tmp_path / "quiet", verify_examples=False)
+    quiet.ask("Who edited this report?")
+    assert not (tmp_path / "quiet" / "questions.jsonl").exists()
+    loud = Service(pipeline, tmp_path / "loud", log_questions=True, verify_examples=False)
+    loud.ask("Who edited this report?")
+    assert "Who edited this report?" in (tmp_path / "loud" / "questions.jsonl").read_text()
+
+
+# ---------------------------------------------------------------- the running app, through gradio_client
+
+@pytest.fixture(scope="module")
+def app(pipeline, tmp_path_factory):
+    data = tmp_path_factory.mktemp("appdata")
+    log = tmp_path_factory.mktemp("applog") / "app.log"
+    proc = AppProcess({"RAG_INDEX_DIR": str(pipeline.cfg.index_dir), "RAG_DATA_DIR": str(data)}, log_path=log)
+    proc.start(timeout=240)
+    proc.data_dir = data
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    from gradio_client import Client
+
+    return Client(app.url, verbose=False, download_files=False)
+
+
+def test_api_ask_returns_the_answer_schema(client):
+    a = client.predict("What share of detected victims are adult women?", api_name="/ask")
+    assert {"question", "answer", "abstained", "citations", "retrieved", "report_version", "latency_ms",
+            "mode", "query", "language", "suggestions", "notice"} <= set(a)
+    assert not a["abstained"] and "46%" in a["answer"]
+    c = a["citations"][0]
+    assert {"n", "chunk_id", "doc", "section", "page", "quote", "quote_start", "quote_end", "text", "source"} <= set(c)
+    assert c["text"][c["quote_start"]:c["quote_end"]] == c["quote"]
+
+
+def test_api_follow_up_and_refusal(client):
+    first = "How many women victims were recorded in North America?"
+    a1 = client.predict(first, api_name="/ask")
+    a2 = client.predict("And how many in Western and Southern Europe?", [[first, a1["answer"]]], api_name="/ask")
+    assert "4,388" in a2["answer"] and "Western and Southern Europe" in a2["query"]
+    r = client.predict("What is the capital of Australia?", api_name="/ask")
+    assert r["abstained"] and r["citations"] == []
+
+
+def test_api_bad_input_gets_a_message_not_a_hang(client):
+    import time
+
+    from gradio_client.exceptions import AppError
+
+    t0 = time.perf_counter()
+    with pytest.raises(AppError, match="too long"):
+        client.predict("x" * 100_000, api_name="/ask")
+    with pytest.raises(AppError, match="type a question"):
+        client.predict("   ", api_name="/ask")
+    assert time.perf_counter() - t0 < 30
+
+
+def test_api_talking_points(client):
+    tp = client.predict("children", "", api_name="/talking_points")
+    assert 1 <= len(tp["points"]) <= 8 and tp["markdown_footnotes"].count("[^1]") == 2
+
+
+def test_served_page_loads_nothing_from_outside(app):
+    """The page, its theme CSS and config name no outside host for anything the browser loads."""
+    page = urllib.request.urlopen(app.url, timeout=10).read().decode()
+    theme = urllib.request.urlopen(app.url + "theme.css", timeout=10).read().decode()
+    assert "fonts.googleapis" not in page + theme and "fonts.gstatic" not in page + theme
+    loads = re.findall(r"""(?:src|href)\s*=\s*["'](https?://[^"']+)""", page) + re.findall(r"url\((https?://[^)]+)\)", theme)
+    assert [u for u in loads if not u.startswith(("http://127.0.0.1", "http://localhost"))] == []
+
+
+def test_app_logs_no_questions_by_default(app, client):
+    secret = "What did the report say about the secret word zebrafish-4711?"
+    client.predict(secret, api_name="/ask")
+    assert "zebrafish" not in app.log_tail(1_000_000)
+    assert not (app.data_dir / "questions.jsonl").exists()

@@ -1,0 +1,358 @@
+"""What the app does, without Gradio: a thin layer over ``rag.Pipeline``.
+
+One ``Service`` is shared by every session (the pipeline is read-only after
+loading); per-session state (the conversation) lives in the UI.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import points as points_mod
+from . import render
+from .grades import GradeStore
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_QUESTIONS = ROOT / "eval" / "questions.jsonl"
+MAX_EVAL_QUESTIONS = 1000
+MAX_HISTORY = 10  # turns of conversation passed to the pipeline (it reads the last few)
+EXAMPLE_KINDS = ("fact", "definition", "paraphrase", "list")
+FALLBACK_EXAMPLES = ("Who edited this report?",
+                     "What share of detected victims are adult women?",
+                     "What is the difference between trafficking and smuggling?",
+                     "When is the World Day against Trafficking in Persons?")
+
+
+_INTERESTING = re.compile(r"victim|traffick|smuggl|share|percent|how many|protocol|world day|children|women|"
+                          r"migrant|defin|exploit", re.I)
+_DULL = re.compile(r"\bpage\b|reference|photo|cover|layout|title|according to|senator|company|software", re.I)
+
+
+def _appeal(question: str) -> float:
+    """How good an example a known question makes: on the report's main themes, plain, short."""
+    return 2.0 * bool(_INTERESTING.search(question)) - 3.0 * bool(_DULL.search(question)) - len(question) / 100
+
+
+@dataclass
+class TalkingPoints:
+    heading: str
+    points: list = field(default_factory=list)
+    markdown: str = ""
+    markdown_footnotes: str = ""
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return {"heading": self.heading, "note": self.note, "markdown": self.markdown,
+                "markdown_footnotes": self.markdown_footnotes,
+                "points": [dict(text=p.text, section=p.section, page=p.page,
+                                source={"ref": p.source_ref, "title": p.source_title, "url": p.source_url}
+                                if (p.source_title or p.source_url) else None) for p in self.points]}
+
+
+@dataclass
+class EvalRun:
+    records: list  # one answer record per question (answer schema + id)
+    scores: list  # eval.metrics.score per question
+    questions: list
+    summary: dict
+    kinds: dict
+
+
+def clean_history(history) -> list[tuple[str, str]]:
+    """Earlier (question, answer) pairs from UI state or API input; junk dropped.
+
+    >>> clean_history([["q1", "a1"], "junk", ["q2"], ("q3", "a3", "x"), ["q4", None]])
+    [('q1', 'a1'), ('q4', '')]
+    """
+    out = []
+    for h in history or []:
+        if isinstance(h, (list, tuple)) and len(h) == 2 and isinstance(h[0], str):
+            out.append((h[0], h[1] if isinstance(h[1], str) else ""))
+    return out[-MAX_HISTORY:]
+
+
+class Service:
+    def __init__(self, pipeline, data_dir: Path, log_questions: bool = False,
+                 questions_file: Path = EVAL_QUESTIONS, verify_examples: bool = True) -> None:
+        self.p = pipeline
+        self.data_dir = Path(data_dir)
+        self.log_questions = log_questions
+        self.questions_file = Path(questions_file)
+        docs = pipeline.corpus.documents
+        self.report = next((d for d in docs if d.doc_id == "report"), docs[0])
+        self.sections = tuple(self.report.sections)
+        self.references = tuple(pipeline.corpus.references)
+        self.version = pipeline.index.version
+        self.title = self.report.title
+        m = re.search(r"Editor:\s*([^,.\n]+)", self.report.text[:2000])
+        self.editor = m.group(1).strip() if m else ""
+        self.chunks = {c.chunk_id: c for c in pipeline.index.chunks}
+        self.grades = GradeStore(self.data_dir / "grades.sqlite3")
+        self._log_lock = threading.Lock()
+        self.examples = self._pick_examples(verify_examples)
+        self._example_vecs = None
+        try:
+            self.builtin_count = len(self.read_questions())
+        except (OSError, ValueError):
+            self.builtin_count = 0
+
+    # ------------------------------------------------------------ asking
+
+    def ask(self, question: str, history=None, detail: bool = False) -> dict:
+        """The answer record (answer schema) for ``question``; ValueError for bad input."""
+        if not isinstance(question, str):
+            raise ValueError("The question must be text.")
+        answer = self.p.ask(question, history=clean_history(history), detail=bool(detail)).to_dict()
+        if self.log_questions:
+            self._log(answer)
+        return answer
+
+    def _log(self, answer: dict) -> None:
+        rec = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "question": answer["question"],
+               "answer": answer["answer"], "abstained": answer["abstained"],
+               "report_version": answer["report_version"], "latency_ms": answer["latency_ms"]}
+        with self._log_lock:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            with (self.data_dir / "questions.jsonl").open("a", encoding="utf-8") as f:
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    def _pick_examples(self, verify: bool, n: int = 6) -> list[str]:
+        """One known question per report section (from the eval set), in report order."""
+        picked: dict[int, str] = {}
+        try:
+            lines = self.questions_file.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            lines = []
+        text = self.report.text
+        for line in lines:
+            try:
+                q = json.loads(line)
+            except ValueError:
+                continue
+            if (not isinstance(q, dict) or q.get("kind") not in EXAMPLE_KINDS or q.get("history")
+                    or not q.get("answers") or not q.get("evidence") or len(q.get("question", "")) > 90):
+                continue
+            at = text.find(q["evidence"][0])
+            idx = self.section_at(at) if at >= 0 else None
+            if idx is None or self.sections[idx].title in points_mod.SKIP_SECTIONS:
+                continue
+            if idx not in picked or _appeal(q["question"]) > _appeal(picked[idx]):
+                picked[idx] = q["question"]
+        chosen = [picked[i] for i in sorted(picked)]
+        if verify:
+            chosen = [q for q in chosen if not self._abstains(q)]
+        if len(chosen) > n:  # spread over the report
+            step = len(chosen) / n
+            chosen = [chosen[int(i * step)] for i in range(n)]
+        return chosen or list(FALLBACK_EXAMPLES)
+
+    def suggest(self, question: str, n: int = 3) -> list[str]:
+        """Known-answerable example questions nearest to ``question``: what the
+        Ask tab offers after a refusal when the answer carries no suggestions."""
+        try:
+            if self._example_vecs is None:
+                self._example_vecs = self.p.embedder.encode(list(self.examples))
+            q = self.p.embedder.encode([question])[0]
+        except Exception:
+            return list(self.examples[:n])
+        order = sorted(range(len(self.examples)), key=lambda i: -float(self._example_vecs[i] @ q))
+        return [self.examples[i] for i in order[:n]]
+
+    def _abstains(self, q: str) -> bool:
+        try:
+            return self.p.ask(q).abstained
+        except ValueError:
+            return True
+
+    # ------------------------------------------------------------ the report
+
+    def section_at(self, offset: int) -> int | None:
+        for i, s in enumerate(self.sections):
+            if s.start <= offset < max(s.end, s.start + 1):
+                return i
+        # between sections (headings): the next one
+        return next((i for i, s in enumerate(self.sections) if s.start >= offset), None)
+
+    def section_choices(self, skip=()) -> list[tuple[str, int]]:
+        return [(f"{s.title} (p. {s.page})" if s.page else s.title, i)
+                for i, s in enumerate(self.sections) if s.title not in skip]
+
+    def default_section(self) -> int:
+        return next((i for i, s in enumerate(self.sections) if s.title == "Summary"), 0)
+
+    def section_view(self, idx: int | None, mark: tuple[int, int] | None = None) -> str:
+        if idx is None or not 0 <= int(idx) < len(self.sections):
+            idx = self.default_section()
+        return render.section_html(self.report.text, self.sections[int(idx)], self.report.anchors,
+                                   self.references, mark)
+
+    def locate(self, citation: dict) -> tuple[int, tuple[int, int]] | None:
+        """The report section and document offsets of a citation's quote."""
+        if not citation or citation.get("doc") not in (None, self.report.doc_id):
+            return None
+        s, e = render.quote_span(citation)
+        chunk = self.chunks.get(citation.get("chunk_id", ""))
+        if chunk is not None and self.report.text[chunk.start:chunk.end] == chunk.text and e > s:
+            start, end = chunk.start + s, chunk.start + e
+        else:
+            quote = citation.get("quote") or ""
+            at = self.report.text.find(quote) if quote else -1
+            if at < 0:
+                return None
+            start, end = at, at + len(quote)
+        idx = self.section_at(start)
+        return (idx, (start, end)) if idx is not None else None
+
+    # ------------------------------------------------------------ talking points
+
+    def talking_points(self, section: int | None = None, topic: str = "") -> TalkingPoints:
+        """3–8 cited bullets for a section (by index) or a typed topic.
+        Raises ValueError with a message for an empty or too-long topic."""
+        import numpy as np
+
+        T = self.p.tables
+        topic = (topic or "").strip()
+        if topic:
+            from rag.answer import clean_question
+
+            topic = clean_question(topic)
+            gate = self.p.ask(topic)
+            if gate.abstained:
+                return TalkingPoints(topic, note="The report doesn’t cover this topic, so there are no "
+                                                 "talking points for it. Try a section instead.")
+            qvec = self.p.embedder.encode([topic])[0]
+            words = {w for w in re.findall(r"\w+", topic.lower()) if len(w) > 3}
+            idx, rank = [], {}
+            for r, passage in enumerate(self.p.search(topic, k=8), start=1):
+                for i in T.by_chunk.get(passage.chunk.chunk_id, ()):
+                    if i not in rank:
+                        rank[i] = r
+                        idx.append(i)
+            scores = {i: float(T.sentence_matrix[i] @ qvec)
+                      + 0.1 * bool(words & set(re.findall(r"\w+", T.sentences[i].text.lower())))
+                      - 0.01 * rank[i] for i in idx}
+            heading = topic
+        else:
+            if section is None or not 0 <= int(section) < len(self.sections):
+                raise ValueError("Pick a section or type a topic.")
+            sec = self.sections[int(section)]
+            idx = [i for i, s in enumerate(T.sentences)
+                   if s.doc_id == self.report.doc_id and sec.start <= s.start < sec.end]
+            if not idx:
+                return TalkingPoints(sec.title, note="This section has no sentences to quote.")
+            centre = T.sentence_matrix[idx].mean(axis=0)
+            centre = centre / (np.linalg.norm(centre) or 1.0)
+            scores = {i: float(T.sentence_matrix[i] @ centre) for i in idx}
+            heading = sec.title
+        cands = []
+        for i in idx:
+            s = T.sentences[i]
+            if s.section in points_mod.SKIP_SECTIONS:
+                continue
+            src = self._source(s)
+            cands.append(points_mod.Candidate(s.text, s.section, s.page, scores[i],
+                                              src.title if src else None, src.url if src else None,
+                                              src.ref if src else None))
+        chosen = points_mod.select_points(cands)
+        tp = TalkingPoints(heading, chosen)
+        if not chosen:
+            tp.note = "No sentence here reads as a talking point."
+        elif len(chosen) < points_mod.MIN_POINTS:
+            tp.note = f"Only {len(chosen)} point(s): the report says little more on this."
+        tp.markdown = points_mod.to_markdown(chosen, heading, self.title, self.version)
+        tp.markdown_footnotes = points_mod.to_markdown(chosen, heading, self.title, self.version, footnotes=True)
+        return tp
+
+    def _source(self, s):
+        from rag.answer import source_of
+
+        T = self.p.tables
+        try:
+            return source_of(s.doc_id, s.start, s.end, s.text, T.anchors, T.references)
+        except Exception:  # a citation chain is a bonus, never a failure
+            return None
+
+    # ------------------------------------------------------------ evaluation
+
+    def read_questions(self, path: Path | None = None) -> list[dict]:
+        from eval.run import read_questions
+
+        qs = read_questions(Path(path) if path else self.questions_file)
+        if len(qs) > MAX_EVAL_QUESTIONS:
+            raise ValueError(f"{len(qs):,} questions: the app runs at most {MAX_EVAL_QUESTIONS:,} "
+                             f"(use `python -m eval` for more).")
+        return qs
+
+    def run_eval(self, questions: list[dict], progress=None, batch: int = 10) -> EvalRun:
+        from eval import metrics
+        from eval.run import run
+
+        records, scores = [], []
+        for at in range(0, len(questions), batch):
+            if progress:
+                progress(at, len(questions))
+            r, s = run(self.p, questions[at:at + batch], progress=False)
+            records += r
+            scores += s
+        return EvalRun(records, scores, questions, metrics.summarise(scores), metrics.by_kind(scores))
+
+
+def eval_table(run: EvalRun, grades: dict | None = None) -> list[list]:
+    """Rows for the results table: question, answer, expected, correct?, citation ok?, latency, grade."""
+    grades = grades or {}
+    rows = []
+    for q, r, s in zip(run.questions, run.records, run.scores):
+        expected = " | ".join(map(str, q.get("answers") or [])) or ("(should refuse)" if not s["answerable"] else "")
+        cite = ("yes" if s.get("citation_hit") else "no") if s["answerable"] else "–"
+        g = grades.get((str(q["id"]), r.get("answer", "")))
+        rows.append([str(q["id"]), q["question"], _short(r.get("answer", "")), expected,
+                     "yes" if s["correct"] else "no", cite, round(float(r.get("latency_ms") or 0), 1),
+                     g["grade"] if g else ""])
+    return rows
+
+
+def _short(text: str, limit: int = 240) -> str:
+    """A long answer shortened for the table (the grading panel shows it whole)."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+EVAL_COLUMNS = ["id", "question", "answer", "expected", "correct?", "citation ok?", "latency ms", "grade"]
+
+
+def summary_html(summary: dict, kinds: dict) -> str:
+    """The headline metrics and a per-kind table, escaped."""
+    def pct(v):
+        return "–" if v is None else f"{v:.0%}"
+
+    def ms(v):
+        return "–" if v is None else f"{v:.0f} ms"
+
+    head = [("questions", summary["questions"]), ("answer accuracy", pct(summary.get("answer_accuracy"))),
+            ("citation hit", pct(summary.get("citation_hit"))),
+            ("refused when it should", pct(summary.get("abstention_accuracy"))),
+            ("wrongly refused", pct(summary.get("false_refusal_rate"))),
+            ("recall@5", pct(summary.get("recall_at_5"))),
+            ("latency p50 / p95", f"{ms(summary.get('latency_ms_median'))} / {ms(summary.get('latency_ms_p95'))}")]
+    cards = "".join(f'<div class="metric"><div class="v">{render.esc(v)}</div><div class="k">{render.esc(k)}</div></div>'
+                    for k, v in head)
+    rows = "".join(
+        f"<tr><td>{render.esc(k or '(none)')}</td><td>{s['questions']}</td><td>{pct(s.get('answer_accuracy'))}</td>"
+        f"<td>{pct(s.get('citation_hit'))}</td><td>{pct(s.get('abstention_accuracy'))}</td></tr>"
+        for k, s in sorted(kinds.items()))
+    table = ('<table class="kinds"><thead><tr><th>kind</th><th>n</th><th>accuracy</th><th>citation hit</th>'
+             f'<th>refused</th></tr></thead><tbody>{rows}</tbody></table>') if rows else ""
+    return f'<div class="eval-summary"><div class="metrics">{cards}</div>{table}</div>'
+
+
+def log_status(service: Service) -> str:
+    return (f"Questions are logged to {service.data_dir / 'questions.jsonl'} (RAG_LOG_QUESTIONS=1)."
+            if service.log_questions else "Questions and answers are not logged (set RAG_LOG_QUESTIONS=1 to log them).")
+
+
+def warn(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
