@@ -38,7 +38,8 @@ DEFAULT_OUT = Path("runs") / "compare"
 GROUPS = (  # (title, fields, deciding metric); the first group whose fields cover the change wins
     ("Retriever", {"retriever"}, "recall_at_1"),
     ("Chunk size and overlap", {"chunk_tokens", "overlap_tokens"}, "recall_at_1"),
-    ("Passages handed to the answer stage", {"k", "rrf_k"}, "answer_accuracy"),
+    ("Rank fusion (hybrid)", {"rrf_k"}, "recall_at_1"),
+    ("Passages handed to the answer stage", {"k"}, "answer_accuracy"),
     ("Answer stage", None, "answer_accuracy"),  # anything else: sentence selection knobs
 )
 

@@ -24,6 +24,7 @@ CONFIGS = {
     # How many passages the answer stage picks sentences from (query time; same index).
     "k3": lambda: Config(k=3),
     "k8": lambda: Config(k=8),
+    "rrf60": lambda: Config(rrf_k=60),  # Cormack et al.'s fusion constant, against the tuned default
     # Answer-selection variants go here, one line each, once rag.Config has the knobs, e.g.
     # "one-sentence": lambda: Config(max_sentences=1), "lex0.2": lambda: Config(lex_weight=0.2),
 }

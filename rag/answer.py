@@ -9,7 +9,7 @@ source where it names one) and cited to its passage with character offsets.
 >>> question_cues("How many victims were detected?")
 {'number'}
 >>> words_of("The U.S. State Department's 2,053 girls")
-['the', 'u.s', 'state', 'department', '2053', 'girls']
+['the', 'us', 'state', 'department', '2053', 'girls']
 """
 from __future__ import annotations
 
@@ -34,8 +34,16 @@ MAX_SENTENCES = {False: 3, True: 5}
 # Score = cosine + LEX * key-term coverage + CUE * (sentence has the kind of fact
 # asked for). Weights and the refusal threshold come from the eval (eval/REPORT.md).
 LEX, CUE, RANK = 0.35, 0.12, 0.04
-ABSTAIN_BELOW = 0.42
-ENTITY_MATCH = 0.55  # cosine at which a passage's name stands for the question's ("Dutch" ~ "Netherlands" 0.78)
+ABSTAIN_BELOW = 0.30
+# Cosine at which a passage's name stands for the question's: "Dutch" ~ "Netherlands"
+# 0.78, "Havana" ~ "Cuba" 0.86; but MiniLM puts countries close to each other
+# ("Brazil" ~ "Germany" 0.76, "Mexico" ~ "North America" 0.60), hence this high.
+ENTITY_MATCH = 0.77
+# The reference list and the contents page answer questions about sources and
+# pages; elsewhere their lines (titles, URLs) only look like answers.
+META_SECTIONS = {"References": r"\b(references?|sources?|titles?|articles?|websites?|links?|urls?|cited|cites?|listed|publish\w*|fuentes?|referencias?|t[ií]tulos?)\b",
+                 "Contents": r"\b(pages?|sections?|chapters?|contents|index|p[aá]ginas?|secci[oó]n)\b"}
+META_PENALTY = 0.3
 SHORT_SENTENCE = 12  # words; a shorter best sentence is followed by the next one
 KEEP_WITHIN = 0.10  # a second sentence must score within this of the best one
 NEAR_DUPLICATE = 0.92  # cosine above which two sentences say the same thing
@@ -151,6 +159,15 @@ def _entities(text: str, skip_first: bool = True) -> list[str]:
     return found
 
 
+def question_names(query: str) -> list[str]:
+    """Names and years a passage must contain (or mean) to answer the question.
+
+    >>> question_names("What was the 2019 slogan of the World Day against Trafficking?")
+    ['the World Day', 'Trafficking', '2019']
+    """
+    return _entities(query) + re.findall(r"\b(?:19|20)\d\d\b", query)
+
+
 def rewrite_followup(question: str, history: list[tuple[str, str]] | None) -> str:
     """Make an elliptical follow-up a full question, using the previous question.
 
@@ -205,7 +222,7 @@ def has_cue(text: str, cue: str) -> bool:
 
 def words_of(text: str) -> list[str]:
     """Lower-case words; thousands separators dropped so '2,053' matches '2053'."""
-    return [re.sub(r"['’]s$", "", w.replace(",", ""))
+    return [re.sub(r"['’]s$", "", w.replace(",", "").replace(".", "") if re.fullmatch(r"(\w\.)+\w?", w) else w.replace(",", ""))
             for w in re.findall(r"[\w][\w.,'’-]*[\w]|\w", text.lower())]
 
 
@@ -277,6 +294,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     q_terms = set(tokenize([question])[0])
     q_weight = sum(t.idf.get(x, 1.0) for x in q_terms) or 1.0
     cues = question_cues(question)
+    meta_ok = {name: bool(re.search(rx, question, re.I)) for name, rx in META_SECTIONS.items()}
     seen, out = set(), []
     for p in passages:
         for i in t.by_chunk.get(p.chunk.chunk_id, ()):
@@ -287,7 +305,8 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             cos = float(t.sentence_matrix[i] @ qvec)
             lex = sum(t.idf.get(x, 1.0) for x in q_terms & t.sentence_terms[i]) / q_weight
             cue = (sum(has_cue(text, c) for c in cues) / len(cues)) if cues else 0.5
-            out.append(Scored(i, p, cos + LEX * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank, cos))
+            meta = META_PENALTY if meta_ok.get(t.sentences[i].section) is False else 0.0
+            out.append(Scored(i, p, cos + LEX * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank - meta, cos))
     return sorted(out, key=lambda x: -x.score)
 
 
@@ -444,7 +463,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     """Choose, attribute and cite sentences, or refuse. Returns the draft and
     the passages re-ranked by their best sentence."""
     lang = language(question)
-    names = _entities(query) if lang == "en" else []
+    names = question_names(query) if lang == "en" else []
     if lang == "en" and (gaps := [n for n in re.findall(r"\b\d[\d,]*\b", query)
                                   if n.replace(",", "") not in t.vocabulary]):
         return Draft(REFUSALS[lang], True, why=f"the report never mentions {', '.join(gaps)}"), passages

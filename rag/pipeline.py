@@ -63,7 +63,7 @@ class Pipeline:
         t0 = time.perf_counter()
         question = answer_mod.clean_question(question)
         query = answer_mod.rewrite_followup(question, [tuple(h) for h in history or []][-3:])
-        names = answer_mod._entities(query) if answer_mod.language(question) == "en" else []
+        names = answer_mod.question_names(query) if answer_mod.language(question) == "en" else []
         vecs = self.embedder.encode([query] + names)
         passages = self.retriever.search(query, ANSWER_DEPTH, self.cfg.retriever, self.cfg.rrf_k, qvec=vecs[0])
         draft, ranked = answer_mod.extract(question, query, vecs[0], passages, self.tables, vecs[1:], detail)

@@ -40,12 +40,25 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+@functools.lru_cache(maxsize=1)
+def _stopwords() -> list[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    # The 179 words of EN_PLUS, and the asking words its list lacks.
+    return sorted(set(STOPWORDS_EN_PLUS) | {"many", "much", "say", "says", "tell", "give", "describe",
+                                            "mention", "mentioned", "according"})
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Stemmed terms without stopwords or URLs (a Spanish URL slug such as
-    "trata-personas-estados-unidos" would otherwise match Spanish questions)."""
+    "trata-personas-estados-unidos" would otherwise match Spanish questions).
+
+    >>> tokenize(["What does the report say about trafficked children?"])
+    [['report', 'traffick', 'children']]
+    """
     import bm25s
 
-    return bm25s.tokenize([_URL.sub(" ", t) for t in texts], stopwords="en", stemmer=_stemmer(),
+    return bm25s.tokenize([_URL.sub(" ", t) for t in texts], stopwords=_stopwords(), stemmer=_stemmer(),
                           return_ids=False, show_progress=False)
 
 
