@@ -41,17 +41,17 @@ class Pipeline:
             print(f"warning: {problem}", file=sys.stderr)
         want = index_mod.expected_manifest(corpus, cfg, MODEL_NAME, MODEL_DIM)
         have = index_mod.read_manifest(cfg.index_dir)
+        stale = index_mod.is_stale(have, want) if have is not None else []
+        # A usable index is read before the model loads (2-6 s): a corrupt one fails fast.
+        index = index_mod.load(cfg.index_dir) if have is not None and not stale and not rebuild else None
         embedder = embedder or Embedder()
-        if have is None or rebuild:
-            if progress and not rebuild:
+        if index is None:
+            if have is None and progress and not rebuild:
                 print(f"No index at {cfg.index_dir}: building it (once).", file=sys.stderr)
+            elif stale:
+                print(f"The index at {cfg.index_dir} is stale ({', '.join(stale)} changed): rebuilding.",
+                      file=sys.stderr)
             index = index_mod.build(corpus, embedder, cfg, progress=progress)
-        elif stale := index_mod.is_stale(have, want):
-            print(f"The index at {cfg.index_dir} is stale ({', '.join(stale)} changed): rebuilding.",
-                  file=sys.stderr)
-            index = index_mod.build(corpus, embedder, cfg, progress=progress)
-        else:
-            index = index_mod.load(cfg.index_dir)
         return cls(cfg, corpus, index, embedder)
 
     def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Passage]:
