@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .chunk import Sentence
+from .chunk import Chunk, Sentence
 from .load import Reference
 from .retrieve import Passage, tokenize
 
@@ -96,6 +96,8 @@ class Answer:
 
     def to_text(self) -> str:
         lines = [self.answer]
+        if self.notice:
+            lines.append(f"({self.notice})")
         if self.suggestions:
             lines += ["", "You could ask:"] + [f"  - {s}" for s in self.suggestions]
         for c in self.citations:
@@ -137,7 +139,7 @@ def language(text: str) -> str:
 
 _FOLLOW = re.compile(r"^(and|but|also|what about|how about|and what about|and how about|same for|"
                      r"what of|y|¿y|y qué|¿y qué|qué hay de|¿qué hay de)\b[\s,]*", re.I)
-_PRONOUN = re.compile(r"\b(they|them|their|it|its|this|that|those|these|he|she|his|her)\b", re.I)
+_PRONOUN = re.compile(r"\b(they|them|their|it|its|he|she|his|her|him)\b|\b(this|that|these|those)\s*\?", re.I)
 _WH = re.compile(r"^[¿¡\s]*(who|what|when|where|which|why|how|is|are|does|do|did|can|qué|quién|cuál|cuándo|dónde|cómo|cuántos|cuántas|por qué)\b", re.I)
 _NAME_STOP = {"the", "and", "of", "de", "del", "y"}
 # Capitalised words that start a clause, not names.
@@ -254,8 +256,8 @@ class Tables:
     by_chunk: dict[str, list[int]]  # chunk id -> its sentences
     idf: dict[str, float]
     vocabulary: frozenset[str]  # every word of the corpus (numbers without separators)
-    chunk_words: dict[str, frozenset]  # chunk id -> its words
-    chunk_entities: dict[str, np.ndarray]  # chunk id -> vectors of the names it contains
+    chunk_words: dict[str, frozenset]  # chunk id -> the words of its section
+    chunk_entities: dict[str, np.ndarray]  # chunk id -> vectors of the names its section contains
     anchors: dict  # doc id -> link anchors
     references: tuple[Reference, ...]
 
@@ -267,7 +269,13 @@ class Tables:
         by_chunk = {c.chunk_id: [i for i, s in enumerate(sents)
                                  if s.doc_id == c.doc_id and s.start < c.end and s.end > c.start]
                     for c in index.chunks}
-        names = {c.chunk_id: sorted(set(_entities(c.text, skip_first=False))) for c in index.chunks}
+        # Names are looked up in a chunk's whole section: a chunk boundary can fall
+        # between "World Day" and "in 2019" though the section says both.
+        docs = {d.doc_id: d for d in corpus.documents}
+        section_text = {c.chunk_id: next((docs[c.doc_id].text[s.start:s.end] for s in docs[c.doc_id].sections
+                                          if s.start <= c.start < s.end), c.text)
+                        for c in index.chunks if c.doc_id in docs}
+        names = {k: sorted(set(_entities(v, skip_first=False))) for k, v in section_text.items()}
         unique = sorted({n for ns in names.values() for n in ns})
         vecs = dict(zip(unique, embedder.encode(unique))) if unique else {}
         vocabulary = {w for d in corpus.documents for w in words_of(d.text)}
@@ -275,7 +283,7 @@ class Tables:
         return cls(sents, np.asarray(matrix, dtype=np.float32),
                    tuple(frozenset(t) for t in tokenize([s.text for s in sents])), by_chunk,
                    idf_table(sents), frozenset(vocabulary),
-                   {c.chunk_id: frozenset(words_of(c.text)) for c in index.chunks},
+                   {k: frozenset(words_of(v)) for k, v in section_text.items()},
                    {k: np.stack([vecs[n] for n in ns]) if ns else np.zeros((0, dim), np.float32)
                     for k, ns in names.items()},
                    {d.doc_id: d.anchors for d in corpus.documents}, index.references)
@@ -441,6 +449,25 @@ def idf_table(sentences: tuple[Sentence, ...]) -> dict[str, float]:
             df[t] = df.get(t, 0) + 1
     n = len(sentences)
     return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+
+
+def suggest(question: str, passages: list[Passage], suggestions: dict, n: int = 3) -> tuple[str, ...]:
+    """Questions the report answers, from the sections nearest the question.
+
+    >>> p = Passage(Chunk("c", "report", "Introduction", 4, 0, 1, "x"), 1.0, 1)
+    >>> suggest("Capital of Australia?", [p], {"Introduction": ("Q1?", "Q2?"), "Other": ("Q3?",)})
+    ('Q1?', 'Q2?', 'Q3?')
+    """
+    sections = list(dict.fromkeys(p.chunk.section for p in passages))
+    sections += [s for s in suggestions if s not in sections]
+    out: list[str] = []
+    for sec in sections:
+        for q in suggestions.get(sec, ()) or (f"What does the report say about “{sec}”?",):
+            if q.lower() != question.lower() and q not in out:
+                out.append(q)
+            if len(out) == n:
+                return tuple(out)
+    return tuple(out)
 
 
 def retrieved_records(passages: list[Passage]) -> tuple[dict, ...]:

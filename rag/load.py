@@ -67,6 +67,7 @@ class Corpus:
     documents: tuple[Document, ...]
     references: tuple[Reference, ...]
     problems: tuple[str, ...] = field(default=())  # "path: reason" for skipped files
+    suggestions: dict = field(default_factory=dict)  # section title -> questions it answers
 
     def document(self, doc_id: str) -> Document:
         return next(d for d in self.documents if d.doc_id == doc_id)
@@ -294,7 +295,20 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     linked = {d.ref: d.doc_id for d in documents if d.ref}
     references = tuple(Reference(r.n, r.publisher, r.title, r.url, r.aliases, linked.get(r.n))
                        for r in references)
-    return Corpus(tuple(documents), references, tuple(problems))
+    suggestions = _suggestions(corpus_dir / "suggestions.json", problems)
+    return Corpus(tuple(documents), references, tuple(problems), suggestions)
+
+
+def _suggestions(path: Path, problems: list[str]) -> dict:
+    """``{"Section title": ["question", …]}``; keys starting with "_" are comments."""
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {k: tuple(str(q) for q in v) for k, v in data.items() if not k.startswith("_")}
+    except (ValueError, TypeError, AttributeError) as e:
+        problems.append(f"{path}: skipped: not a {{section: [questions]}} object ({e})")
+        return {}
 
 
 def _manifest(sources: Path):

@@ -10,6 +10,7 @@ import sys
 import time
 
 from . import answer as answer_mod
+from . import generate as generate_mod
 from . import index as index_mod
 from .answer import Answer
 from .config import Config
@@ -29,6 +30,8 @@ class Pipeline:
         self.cfg, self.corpus, self.index, self.embedder = cfg, corpus, index, embedder
         self.retriever = Retriever(index, embedder)
         self.tables = answer_mod.Tables.of(corpus, index, embedder)
+        # None unless RAG_LLM_URL names a local OpenAI-compatible server (opt-in).
+        self.endpoint = generate_mod.endpoint_from_env()
 
     @classmethod
     def open(cls, cfg: Config | None = None, progress: bool = True, rebuild: bool = False,
@@ -63,13 +66,22 @@ class Pipeline:
         t0 = time.perf_counter()
         question = answer_mod.clean_question(question)
         query = answer_mod.rewrite_followup(question, [tuple(h) for h in history or []][-3:])
-        names = answer_mod.question_names(query) if answer_mod.language(question) == "en" else []
+        lang = answer_mod.language(question)
+        names = answer_mod.question_names(query) if lang == "en" else []
         vecs = self.embedder.encode([query] + names)
         passages = self.retriever.search(query, ANSWER_DEPTH, self.cfg.retriever, self.cfg.rrf_k, qvec=vecs[0])
         draft, ranked = answer_mod.extract(question, query, vecs[0], passages, self.tables, vecs[1:], detail)
+        mode = "extractive"
+        # A question naming what the report never mentions is refused without asking a model.
+        if self.endpoint is not None and not (draft.abstained and draft.score is None):
+            draft, mode = generate_mod.answer_or_fallback(
+                question, ranked[:self.cfg.k], self.endpoint, draft,
+                generate_mod.source_lookup(self.tables), detail)
         return Answer(question=question, answer=draft.text, abstained=draft.abstained,
                       citations=draft.citations, retrieved=answer_mod.retrieved_records(ranked[:self.cfg.k]),
                       report_version=self.index.version,
-                      latency_ms=round((time.perf_counter() - t0) * 1000, 2), query=query,
-                      language=answer_mod.language(question), notice=draft.why if draft.abstained else "",
+                      latency_ms=round((time.perf_counter() - t0) * 1000, 2), query=query, language=lang,
+                      mode=mode, notice=draft.why,
+                      suggestions=answer_mod.suggest(question, ranked, self.corpus.suggestions)
+                      if draft.abstained else (),
                       score=None if draft.score is None else round(draft.score, 4))
