@@ -514,7 +514,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     the passages re-ranked by their best sentence."""
     lang = language(question)
     names = question_names(query) if lang == "en" else []
-    if lang == "en" and (gaps := [n for n in re.findall(r"\b\d[\d,]*\b", query)
+    if (gaps := [n for n in re.findall(r"\b\d[\d,]*\b", query)
                                   if n.replace(",", "") not in t.vocabulary]):
         return Draft(REFUSALS[lang], True, why=f"the report never mentions {', '.join(gaps)}"), passages
     scored = score_sentences(query, qvec, passages, t)
