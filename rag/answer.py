@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .chunk import Chunk, Sentence
+from .chunk import Chunk, Sentence, names_in
 from .load import Reference
 from .retrieve import Passage, tokenize
 
@@ -142,32 +142,13 @@ _FOLLOW = re.compile(r"^(and|but|also|what about|how about|and what about|and ho
 _PRONOUN = re.compile(r"\b(they|them|their|it|its|he|she|his|her|him)\b|\b(this|that|these|those)\s*\?", re.I)
 _WH = re.compile(r"^[¿¡\s]*(who|what|when|where|which|why|how|is|are|does|do|did|can|qué|quién|cuál|cuándo|dónde|cómo|cuántos|cuántas|por qué)\b", re.I)
 _NAME_STOP = {"the", "and", "of", "de", "del", "y"}
-# Capitalised words that start a clause, not names.
-_NOT_NAMES = {"what", "when", "who", "whom", "whose", "where", "which", "why", "how", "is", "are", "was",
-              "were", "do", "does", "did", "can", "could", "and", "but", "or", "in", "on", "at", "for",
-              "according", "also", "if", "so", "then", "this", "that", "these", "those", "it", "they",
-              "please", "tell", "give", "list", "name", "describe", "explain", "summarize", "summarise"}
-_ENTITY = re.compile(r"(?:\b(?:the\s+)?[A-Z][\w.'-]*(?:\s+(?:and|of|de|del|y|the)\s+[A-Z][\w.'-]*|\s+[A-Z][\w.'-]*)*)")
-
-
-def _entities(text: str, skip_first: bool = True) -> list[str]:
-    found = []
-    for m in _ENTITY.finditer(text):
-        if skip_first and m.start() == len(text) - len(text.lstrip("¿¡ \"'")):
-            continue  # a capital that only starts the question
-        name = m.group(0).strip()
-        if len(name) > 1 and name.split()[0].lower() not in _NOT_NAMES:
-            found.append(name)
-    return found
-
-
 def question_names(query: str) -> list[str]:
     """Names and years a passage must contain (or mean) to answer the question.
 
     >>> question_names("What was the 2019 slogan of the World Day against Trafficking?")
     ['the World Day', 'Trafficking', '2019']
     """
-    return _entities(query) + re.findall(r"\b(?:19|20)\d\d\b", query)
+    return names_in(query) + re.findall(r"\b(?:19|20)\d\d\b", query)
 
 
 def rewrite_followup(question: str, history: list[tuple[str, str]] | None) -> str:
@@ -189,8 +170,8 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None) -> st
     if not (connective or short or _PRONOUN.search(question)):
         return question
     rest = question[connective.end():] if connective else question
-    new = _entities(rest, skip_first=not connective) or ([rest.strip(" ?¿")] if connective and len(rest.split()) <= 4 else [])
-    old = _entities(prev)
+    new = names_in(rest, skip_first=not connective) or ([rest.strip(" ?¿")] if connective and len(rest.split()) <= 4 else [])
+    old = names_in(prev)
     if new and old:
         return prev.replace(old[-1], new[-1], 1)
     if connective or short:
@@ -228,23 +209,6 @@ def words_of(text: str) -> list[str]:
             for w in re.findall(r"[\w][\w.,'’-]*[\w]|\w", text.lower())]
 
 
-def missing_terms(question: str, vocabulary: set[str]) -> list[str]:
-    """Names and numbers in an English question that the corpus never uses.
-
-    A question about Japan cannot be answered from a report that never names
-    Japan, however close its other words are.
-    """
-    terms = []
-    for ent in _entities(question):
-        ws = [w for w in words_of(ent) if w not in {"the", "and", "of"}]
-        if ws and not all(w in vocabulary for w in ws):
-            terms.append(ent)
-    for num in re.findall(r"\b\d[\d,]*\b", question):
-        if num.replace(",", "") not in vocabulary:
-            terms.append(num)
-    return terms
-
-
 # ---------------------------------------------------------------- sentence choice
 
 @dataclass(frozen=True, eq=False)
@@ -263,6 +227,7 @@ class Tables:
 
     @classmethod
     def of(cls, corpus, index, embedder) -> "Tables":
+        """Name vectors come from the index (encoding ~230 names at every start took 2-4 s)."""
         sents = index.sentences
         dim = index.sentence_vectors.d
         matrix = index.sentence_vectors.reconstruct_n(0, len(sents)) if sents else np.zeros((0, dim))
@@ -275,9 +240,10 @@ class Tables:
         section_text = {c.chunk_id: next((docs[c.doc_id].text[s.start:s.end] for s in docs[c.doc_id].sections
                                           if s.start <= c.start < s.end), c.text)
                         for c in index.chunks if c.doc_id in docs}
-        names = {k: sorted(set(_entities(v, skip_first=False))) for k, v in section_text.items()}
-        unique = sorted({n for ns in names.values() for n in ns})
-        vecs = dict(zip(unique, embedder.encode(unique))) if unique else {}
+        names = {k: sorted(set(names_in(v, skip_first=False))) for k, v in section_text.items()}
+        vecs = dict(zip(index.names, index.name_vectors.reconstruct_n(0, len(index.names)))) if index.names else {}
+        for n in {n for ns in names.values() for n in ns} - set(vecs):  # a source added since the build
+            vecs[n] = embedder.encode([n])[0]
         vocabulary = {w for d in corpus.documents for w in words_of(d.text)}
         vocabulary |= {w for r in index.references for w in words_of(f"{r.publisher} {r.title}")}
         return cls(sents, np.asarray(matrix, dtype=np.float32),

@@ -87,6 +87,37 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return [(s + offset, e + offset) for s, e in spans if text[s:e].strip()]
 
 
+# Capitalised words that start a clause, not names.
+_NOT_NAMES = {"what", "when", "who", "whom", "whose", "where", "which", "why", "how", "is", "are", "was",
+              "were", "do", "does", "did", "can", "could", "and", "but", "or", "in", "on", "at", "for",
+              "according", "also", "if", "so", "then", "this", "that", "these", "those", "it", "they",
+              "please", "tell", "give", "list", "name", "describe", "explain", "summarize", "summarise"}
+_NAME = re.compile(r"(?:\b(?:the\s+)?[A-Z][\w.'-]*(?:\s+(?:and|of|de|del|y|the)\s+[A-Z][\w.'-]*|\s+[A-Z][\w.'-]*)*)")
+
+
+def names_in(text: str, skip_first: bool = True) -> list[str]:
+    """Capitalised phrases: the names a question asks about and a section mentions.
+
+    >>> names_in("How long did the Netherlands take to ratify the Protocol?")
+    ['the Netherlands', 'the Protocol']
+    """
+    found = []
+    for m in _NAME.finditer(text):
+        if skip_first and m.start() == len(text) - len(text.lstrip("¿¡ \"'")):
+            continue  # a capital that only starts the question
+        name = m.group(0).strip()
+        if len(name) > 1 and name.split()[0].lower() not in _NOT_NAMES:
+            found.append(name)
+    return found
+
+
+
+
+def sections_names(doc: Document) -> list[str]:
+    """Every name the document's sections mention, once each, sorted."""
+    return sorted({n for sec in doc.sections for n in names_in(doc.text[sec.start:sec.end], skip_first=False)})
+
+
 def sentences(doc: Document) -> list[Sentence]:
     out = []
     for sec in doc.sections:

@@ -7,6 +7,8 @@ An index is a folder of plain files::
     chunks.jsonl      the chunk records, in vector order
     sentences.faiss   one vector per sentence (the answer stage scores these)
     sentences.jsonl   the sentence records, in vector order
+    names.faiss       one vector per name the sections mention (the answer stage
+    names.json        matches a question's names against these), and the names
     references.json   the reference list, for citation chains
 
 It is built in a temporary folder beside the target and renamed into place,
@@ -24,16 +26,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunk import Chunk, Sentence, chunk_document, embedding_text, sentences
+from .chunk import Chunk, Sentence, chunk_document, embedding_text, sections_names, sentences
 from .config import Config
 from .load import Corpus, Reference, corpus_hash
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # Exact search costs ~0.1 ms per 1,000 vectors here: past this size HNSW is
 # faster at >0.95 recall@10 (bench/ann: eval/bench_ann.py).
 HNSW_THRESHOLD = 200_000
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
-FILES = ("chunks.faiss", "chunks.jsonl", "sentences.faiss", "sentences.jsonl", "references.json")
+FILES = ("chunks.faiss", "chunks.jsonl", "sentences.faiss", "sentences.jsonl", "names.faiss", "names.json",
+         "references.json")
 
 
 class BadIndex(Exception):
@@ -48,6 +51,8 @@ class Index:
     references: tuple[Reference, ...]
     chunk_vectors: object  # faiss.Index
     sentence_vectors: object  # faiss.Index
+    names: tuple[str, ...] = ()
+    name_vectors: object = None  # faiss.Index
 
     @property
     def version(self) -> str:
@@ -86,13 +91,15 @@ def build(corpus: Corpus, embedder, cfg: Config, progress: bool = False) -> Inde
               f"from {len(corpus.documents)} document(s)…", flush=True)
     chunk_vecs = embedder.encode([embedding_text(c.section, c.text) for c in chunks], progress=progress)
     sent_vecs = embedder.encode([s.text for s in sents], progress=progress)
+    names = sorted({n for d in corpus.documents for n in sections_names(d)})
+    name_vecs = embedder.encode(names)
     manifest = expected_manifest(corpus, cfg, embedder.name, embedder.dim)
     manifest.update(counts={"documents": len(corpus.documents), "chunks": len(chunks),
                             "sentences": len(sents)},
                     index_type="flat-ip" if len(chunks) < HNSW_THRESHOLD else "hnsw",
                     problems=list(corpus.problems))
     index = Index(manifest, tuple(chunks), tuple(sents), corpus.references,
-                  make_faiss(chunk_vecs), make_faiss(sent_vecs))
+                  make_faiss(chunk_vecs), make_faiss(sent_vecs), tuple(names), make_faiss(name_vecs, threshold=10**12))
     manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
     save(index, Path(cfg.index_dir))
     return index
@@ -107,6 +114,8 @@ def save(index: Index, target: Path) -> None:
     tmp.mkdir()
     faiss.write_index(index.chunk_vectors, str(tmp / "chunks.faiss"))
     faiss.write_index(index.sentence_vectors, str(tmp / "sentences.faiss"))
+    faiss.write_index(index.name_vectors, str(tmp / "names.faiss"))
+    (tmp / "names.json").write_text(json.dumps(list(index.names), ensure_ascii=False, indent=0), encoding="utf-8")
     _write_jsonl(tmp / "chunks.jsonl", index.chunks)
     _write_jsonl(tmp / "sentences.jsonl", index.sentences)
     (tmp / "references.json").write_text(
@@ -154,15 +163,18 @@ def load(folder: Path) -> Index:
     try:
         chunk_vectors = faiss.read_index(str(folder / "chunks.faiss"))
         sentence_vectors = faiss.read_index(str(folder / "sentences.faiss"))
+        name_vectors = faiss.read_index(str(folder / "names.faiss"))
+        names = tuple(json.loads((folder / "names.json").read_text(encoding="utf-8")))
         chunks = tuple(Chunk(**r) for r in _read_jsonl(folder / "chunks.jsonl"))
         sents = tuple(Sentence(**r) for r in _read_jsonl(folder / "sentences.jsonl"))
         refs = tuple(Reference(**dict(r, aliases=tuple(r["aliases"])))
                      for r in json.loads((folder / "references.json").read_text(encoding="utf-8")))
     except (RuntimeError, ValueError, TypeError, KeyError, OSError) as e:
         raise BadIndex(f"{folder} cannot be read ({type(e).__name__}: {e}); run `rag build`") from None
-    if chunk_vectors.ntotal != len(chunks) or sentence_vectors.ntotal != len(sents):
+    if chunk_vectors.ntotal != len(chunks) or sentence_vectors.ntotal != len(sents) \
+            or name_vectors.ntotal != len(names):
         raise BadIndex(f"{folder}: vector and record counts differ; run `rag build`")
-    return Index(manifest, chunks, sents, refs, chunk_vectors, sentence_vectors)
+    return Index(manifest, chunks, sents, refs, chunk_vectors, sentence_vectors, names, name_vectors)
 
 
 def _write_jsonl(path: Path, records) -> None:

