@@ -19,12 +19,15 @@ CONFIGS = {
     "dense": lambda: Config(retriever="dense"),
     "bm25": lambda: Config(retriever="bm25"),
     "chunk96": lambda: _cfg("chunk96", chunk_tokens=96, overlap_tokens=16),
-    "chunk256": lambda: _cfg("chunk256", chunk_tokens=256, overlap_tokens=48),
-    "chunk160-no-overlap": lambda: _cfg("chunk160-no-overlap", chunk_tokens=160, overlap_tokens=0),
+    "chunk160": lambda: _cfg("chunk160", chunk_tokens=160, overlap_tokens=32),
+    "chunk256-no-overlap": lambda: _cfg("chunk256-no-overlap", chunk_tokens=256, overlap_tokens=0),
     # How many passages the answer stage picks sentences from (query time; same index).
     "k3": lambda: Config(k=3),
     "k8": lambda: Config(k=8),
     "rrf60": lambda: Config(rrf_k=60),  # Cormack et al.'s fusion constant, against the tuned default
-    # Answer-selection variants go here, one line each, once rag.Config has the knobs, e.g.
-    # "one-sentence": lambda: Config(max_sentences=1), "lex0.2": lambda: Config(lex_weight=0.2),
+    # Extractive sentence selection variants.
+    "one-sentence": lambda: Config(max_sentences=1),
+    "two-sentences": lambda: Config(max_sentences=2),
+    "cosine-only": lambda: Config(lex_weight=0.0),
+    "lex0.7": lambda: Config(lex_weight=0.7),
 }

@@ -29,11 +29,11 @@ REFUSAL = "The report doesn't cover this."
 REFUSALS = {"en": REFUSAL, "es": "El informe no trata este tema."}
 MAX_QUESTION_CHARS = 1000  # the longest eval question is ~200; a pasted page is not a question
 WORDS = {False: 80, True: 160}  # answer length cap, by "more detail"
-MAX_SENTENCES = {False: 3, True: 5}
+MORE_SENTENCES = 2  # "more detail" allows this many sentences beyond Config.max_sentences
 
-# Score = cosine + LEX * key-term coverage + CUE * (sentence has the kind of fact
+# Score = cosine + lex_weight (Config) * key-term coverage + CUE * (sentence has the kind of fact
 # asked for). Weights and the refusal threshold come from the eval (eval/REPORT.md).
-LEX, CUE, RANK = 0.35, 0.12, 0.04
+CUE, RANK = 0.12, 0.04
 ABSTAIN_BELOW = 0.30
 # Cosine at which a passage's name stands for the question's: "Dutch" ~ "Netherlands"
 # 0.78, "Havana" ~ "Cuba" 0.86; but MiniLM puts countries close to each other
@@ -263,7 +263,8 @@ class Scored:
     cosine: float
 
 
-def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t: Tables) -> list[Scored]:
+def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t: Tables,
+                    lex_weight: float = 0.35) -> list[Scored]:
     """Every sentence of the retrieved passages, scored and sorted best first."""
     q_terms = set(tokenize([question])[0])
     q_weight = sum(t.idf.get(x, 1.0) for x in q_terms) or 1.0
@@ -280,7 +281,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             lex = sum(t.idf.get(x, 1.0) for x in q_terms & t.sentence_terms[i]) / q_weight
             cue = (sum(has_cue(text, c) for c in cues) / len(cues)) if cues else 0.5
             meta = META_PENALTY if meta_ok.get(t.sentences[i].section) is False else 0.0
-            out.append(Scored(i, p, cos + LEX * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank - meta, cos))
+            out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank - meta, cos))
     return sorted(out, key=lambda x: -x.score)
 
 
@@ -315,17 +316,18 @@ def uncovered(names: list[str], name_vecs: np.ndarray, chunk_id: str, t: Tables)
     return missing
 
 
-def choose(scored: list[Scored], t: Tables, detail: bool = False) -> list[Scored]:
+def choose(scored: list[Scored], t: Tables, detail: bool = False, max_sentences: int = 3) -> list[Scored]:
     """The best sentence, plus runners-up that add something: any within
     KEEP_WITHIN of it, its neighbours within twice that (an answer often
     spills into the next sentence), and the next one when it only introduces."""
     if not scored:
         return []
+    limit = max_sentences + (MORE_SENTENCES if detail else 0)
     best = scored[0]
     picked = [best]
     near = {best.index - 1, best.index + 1}
     for s in scored[1:]:
-        if len(picked) == MAX_SENTENCES[detail]:
+        if len(picked) >= limit:
             break
         margin = KEEP_WITHIN * (2 if s.index in near else 1) * (2 if detail else 1)
         if s.score < best.score - margin or s.passage.chunk.doc_id != best.passage.chunk.doc_id and s.index in near:
@@ -335,7 +337,7 @@ def choose(scored: list[Scored], t: Tables, detail: bool = False) -> list[Scored
         picked.append(s)
     follow = _continuation(best, t)
     if follow is not None and all(p.index != follow.index for p in picked):
-        picked = picked[:MAX_SENTENCES[detail] - 1] + [follow]
+        picked = picked[:max(1, limit - 1)] + [follow]
     return sorted(picked, key=lambda x: (t.sentences[x.index].doc_id, t.sentences[x.index].start))
 
 
@@ -488,7 +490,8 @@ class Draft:
 
 
 def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage], t: Tables,
-            name_vecs: np.ndarray | None = None, detail: bool = False) -> tuple[Draft, list[Passage]]:
+            name_vecs: np.ndarray | None = None, detail: bool = False, lex_weight: float = 0.35,
+            max_sentences: int = 3) -> tuple[Draft, list[Passage]]:
     """Choose, attribute and cite sentences, or refuse. Returns the draft and
     the passages re-ranked by their best sentence."""
     lang = language(question)
@@ -496,7 +499,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     if (gaps := [n for n in re.findall(r"\b\d[\d,]*\b", query)
                                   if n.replace(",", "") not in t.vocabulary]):
         return Draft(REFUSALS[lang], True, why=f"the report never mentions {', '.join(gaps)}"), passages
-    scored = score_sentences(query, qvec, passages, t)
+    scored = score_sentences(query, qvec, passages, t, lex_weight)
     best_of: dict[str, float] = {}
     for s in scored:
         best_of.setdefault(s.passage.chunk.chunk_id, s.score)
@@ -514,7 +517,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
         return Draft(REFUSALS[lang], True, why=f"best sentence score {top} < {ABSTAIN_BELOW}",
                      score=scored[0].score if scored else None), ranked
     parts, citations = [], []
-    chosen = choose(scored, t, detail)
+    chosen = choose(scored, t, detail, max_sentences)
     # ~6 words of attribution per sentence ("Citing UNODC, it adds:").
     shares = budgets([len(t.sentences[s.index].text.split()) for s in chosen], WORDS[detail] - 6 * len(chosen))
     for n, (s, share) in enumerate(zip(chosen, shares), start=1):
