@@ -489,6 +489,17 @@ class Draft:
     score: float | None = None  # the best sentence's score, compared with ABSTAIN_BELOW
 
 
+def rerank(passages: list[Passage], scored: list[Scored]) -> list[Passage]:
+    """Passages ordered by their best sentence's score: a chunk that holds the
+    answering sentence beats one that merely shares its topic."""
+    best_of: dict[str, float] = {}
+    for s in scored:
+        best_of.setdefault(s.passage.chunk.chunk_id, s.score)
+    ranked = sorted(passages, key=lambda p: -best_of.get(p.chunk.chunk_id, -1.0))
+    return [Passage(p.chunk, best_of.get(p.chunk.chunk_id, p.score), r, p.dense)
+            for r, p in enumerate(ranked, start=1)]
+
+
 def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage], t: Tables,
             name_vecs: np.ndarray | None = None, detail: bool = False, lex_weight: float = 0.35,
             max_sentences: int = 3) -> tuple[Draft, list[Passage]]:
@@ -500,11 +511,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
                                   if n.replace(",", "") not in t.vocabulary]):
         return Draft(REFUSALS[lang], True, why=f"the report never mentions {', '.join(gaps)}"), passages
     scored = score_sentences(query, qvec, passages, t, lex_weight)
-    best_of: dict[str, float] = {}
-    for s in scored:
-        best_of.setdefault(s.passage.chunk.chunk_id, s.score)
-    ranked = sorted(passages, key=lambda p: -best_of.get(p.chunk.chunk_id, -1.0))
-    ranked = [Passage(p.chunk, p.score, r, p.dense) for r, p in enumerate(ranked, start=1)]
+    ranked = rerank(passages, scored)
     if names and name_vecs is not None:
         gaps_of = {p.chunk.chunk_id: uncovered(names, name_vecs, p.chunk.chunk_id, t) for p in passages}
         kept = [s for s in scored if not gaps_of[s.passage.chunk.chunk_id]]

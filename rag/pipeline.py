@@ -58,7 +58,12 @@ class Pipeline:
         return cls(cfg, corpus, index, embedder)
 
     def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Passage]:
-        return self.retriever.search(query, k or self.cfg.k, mode or self.cfg.retriever, self.cfg.rrf_k)
+        """The passages ``ask`` would read: fused retrieval, re-ranked by best sentence."""
+        qvec = self.embedder.encode([query])[0]
+        passages = self.retriever.search(query, max(ANSWER_DEPTH, k or 0), mode or self.cfg.retriever,
+                                         self.cfg.rrf_k, qvec=qvec)
+        scored = answer_mod.score_sentences(query, qvec, passages, self.tables, self.cfg.lex_weight)
+        return answer_mod.rerank(passages, scored)[:k or self.cfg.k]
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None,
             detail: bool = False) -> Answer:
