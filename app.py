@@ -22,6 +22,9 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import argparse  # noqa: E402
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -37,7 +40,7 @@ if str(ROOT) not in sys.path:
 from ui import render  # noqa: E402
 from ui.grades import GRADES  # noqa: E402
 from ui.points import SKIP_SECTIONS, quoted, slug  # noqa: E402
-from ui.service import EVAL_COLUMNS, Service, eval_table, log_status, summary_html, warn  # noqa: E402
+from ui.service import EVAL_COLUMNS, Service, eval_table, log_status, summary_html  # noqa: E402
 
 CSS_FILE = ROOT / "ui" / "style.css"
 SOURCES_JS = """
@@ -48,6 +51,8 @@ element.addEventListener('click', (e) => {
   if (s) { e.preventDefault(); trigger('ask_suggestion', {q: s.dataset.ask}); }
 });
 """
+REPORT_HINT = ('<div class="report-note">Read the report by section. “Open in report” on a cited passage '
+               'brings you here with the quoted sentence highlighted.</div>')
 SCROLL_TO_MARK = """
 () => {
   let tries = 0;
@@ -59,6 +64,21 @@ SCROLL_TO_MARK = """
   setTimeout(go, 30);
 }
 """
+
+
+CLEANUP: list = []  # run on exit, also when SIGTERM cuts the graceful close short
+
+
+def on_sigterm(*_) -> None:
+    """End like Ctrl-C (the server closes, atexit runs); if open browser connections hold the
+    close up for more than 2 s, clean up and leave (grades are committed per write)."""
+    def leave() -> None:
+        for fn in CLEANUP:
+            fn()
+        os._exit(0)
+
+    threading.Timer(2.0, leave).start()
+    raise KeyboardInterrupt
 
 
 def env_int(name: str, default: int) -> int:
@@ -88,7 +108,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 def build(svc: Service):
     import gradio as gr
 
-    tmp_root = Path(tempfile.gettempdir()) / "rag-app"
+    # Downloads (talking points, charts, CSV) are written here and removed at exit;
+    # gradio's own copies are swept hourly (delete_cache below).
+    tmp_root = Path(tempfile.mkdtemp(prefix="rag-app-"))
+    atexit.register(shutil.rmtree, tmp_root, ignore_errors=True)
+    CLEANUP.append(lambda: shutil.rmtree(tmp_root, ignore_errors=True))
 
     def new_tmp() -> Path:
         d = tmp_root / uuid.uuid4().hex
@@ -156,7 +180,7 @@ def build(svc: Service):
         return gr.Tabs(selected="report"), gr.Dropdown(value=idx), svc.section_view(idx, spans), note
 
     def show_section(idx):
-        return svc.section_view(idx), ""
+        return svc.section_view(idx), REPORT_HINT
 
     # ---- Talking points --------------------------------------------------
     def make_points(section, topic):
@@ -194,9 +218,10 @@ def build(svc: Service):
                 questions = svc.read_questions(Path(upload))
             else:
                 questions = svc.read_questions()
-        except (OSError, ValueError) as e:
-            gr.Warning(str(e))
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        except (OSError, ValueError) as e:  # shown escaped, without the server's temp path
+            msg = str(e).replace(str(upload or ""), Path(upload or "file").name) if upload else str(e)
+            return (f'<div class="refusal" role="alert">Cannot run this file: {render.esc(msg)}</div>',
+                    gr.skip(), gr.skip(), gr.skip())
         t0 = time.perf_counter()
         run = svc.run_eval(questions, progress=lambda i, n: progress(i / max(n, 1), desc=f"{i}/{n} questions"))
         from eval.run import chart
@@ -211,10 +236,14 @@ def build(svc: Service):
         return head + summary_html(run.summary, run.kinds), str(chart_path), rows, state
 
     def pick_row(rows_state, evt: gr.SelectData):
-        i = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        if not rows_state or not isinstance(i, int) or not 0 <= i < len(rows_state):
+        rows_state = rows_state or []
+        rid = (evt.row_value or [None])[0] if isinstance(evt.row_value, list) else None
+        r = next((x for x in rows_state if rid is not None and x["id"] == str(rid)), None)
+        if r is None:  # fall back on the row number
+            i = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+            r = rows_state[i] if isinstance(i, int) and 0 <= i < len(rows_state) else None
+        if r is None:
             return gr.skip(), gr.skip()
-        r = rows_state[i]
         return r, (f'<div class="grade-target"><div><b>{render.esc(r["id"])}</b> · {render.esc(r["question"])}</div>'
                    f'<div class="ans">{render.esc(r["answer"])}</div>'
                    f'<div class="exp">Expected: {render.esc(r["expected"] or "–")}</div></div>')
@@ -229,7 +258,7 @@ def build(svc: Service):
         except ValueError as e:
             gr.Warning(str(e))
             return gr.skip(), gr.skip(), gr.skip()
-        gr.Info(f"Saved: {row['id']} graded {grade}.")
+        gr.Info("Grade saved.")
         latest = svc.grades.latest()
         rows = []
         for r in rows_state or []:
@@ -267,7 +296,7 @@ def build(svc: Service):
     # ---- Layout ----------------------------------------------------------
     private = {"api_visibility": "private"}
     answer_q = {"concurrency_id": "answer", "concurrency_limit": "default"}
-    with gr.Blocks(title=f"Ask the report: {svc.title}", fill_width=False) as demo:
+    with gr.Blocks(title=f"Ask the report: {svc.title}", fill_width=False, delete_cache=(3600, 3600)) as demo:
         gr.HTML(f'<header class="app-head"><h1>Ask the report</h1><p class="sub">{render.esc(svc.title)}'
                 f'{" · edited by " + render.esc(svc.editor) if svc.editor else ""}</p></header>',
                 js_on_load=None, elem_id="app-head")
@@ -279,7 +308,7 @@ def build(svc: Service):
                                   buttons=["copy", "copy_all"], feedback_options=None, layout="bubble",
                                   placeholder="**Ask a question about the report**, or pick an example.")
                 with gr.Row(equal_height=True, elem_id="ask-row"):
-                    question = gr.Textbox(show_label=False, placeholder="Ask a question about the report…",
+                    question = gr.Textbox(show_label=False, placeholder="Ask about the report…",
                                           lines=1, max_lines=4, scale=5, elem_id="question", autofocus=True,
                                           submit_btn=False)
                     ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask-btn")
@@ -317,8 +346,8 @@ def build(svc: Service):
                                          type="filepath", elem_id="eval-upload", height=100)
                         run_upload = gr.Button("Run the uploaded file", elem_id="eval-run-upload")
                 eval_summary = gr.HTML("", js_on_load=None, elem_id="eval-summary")
-                eval_chart = gr.Image(label="Answer accuracy by kind", type="filepath", interactive=False,
-                                      elem_id="eval-chart", buttons=[], height=300)
+                eval_chart = gr.Image(label="Answer accuracy by kind", show_label=False, type="filepath",
+                                      interactive=False, elem_id="eval-chart", buttons=[])
                 eval_rows = gr.Dataframe(headers=EVAL_COLUMNS, value=[], interactive=False, wrap=True,
                                          elem_id="eval-table", max_height=420, buttons=["fullscreen"],
                                          column_widths=["8%", "20%", "34%", "14%", "6%", "6%", "6%", "6%"])
@@ -344,7 +373,7 @@ def build(svc: Service):
                 with gr.Row(equal_height=True):
                     section = gr.Dropdown(choices=svc.section_choices(), value=svc.default_section(),
                                           label="Section", elem_id="report-section", scale=3)
-                report_note = gr.HTML("", js_on_load=None, elem_id="report-note")
+                report_note = gr.HTML(REPORT_HINT, js_on_load=None, elem_id="report-note")
                 report_view = gr.HTML(svc.section_view(svc.default_section()), js_on_load=None,
                                       elem_id="report-view")
         gr.HTML(f'<footer class="app-foot">{render.esc(log_status(svc))} Runs offline: nothing leaves this '
@@ -397,16 +426,9 @@ def theme():
         primary_hue="blue", neutral_hue="slate")
 
 
-def _import_gradio() -> None:
-    import gradio  # noqa: F401  (warms the module cache while the index loads)
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     t0 = time.perf_counter()
-    # gradio's import (~2-4 s) overlaps the model and index load.
-    warm = threading.Thread(target=_import_gradio, name="import-gradio", daemon=True)
-    warm.start()
     from rag import Config, Pipeline
 
     print("Opening the report index (building it first if missing)…", file=sys.stderr, flush=True)
@@ -419,13 +441,13 @@ def main(argv=None) -> int:
     except Exception:
         pass
     svc = Service(pipeline, args.data_dir, log_questions=os.environ.get("RAG_LOG_QUESTIONS") == "1")
-    warm.join()
     t_ui = time.perf_counter()
     demo = build(svc)
     demo.queue(default_concurrency_limit=max(1, args.concurrency), max_size=max(1, args.queue_size))
     print(f"Report version {svc.version}; {log_status(svc)}", file=sys.stderr, flush=True)
     print(f"Ready in {time.perf_counter() - t0:.1f} s (index and model {t_index:.1f} s, UI "
           f"{time.perf_counter() - t_ui:.1f} s): http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
+    signal.signal(signal.SIGTERM, on_sigterm)
     demo.launch(server_name=args.host, server_port=args.port, theme=theme(),
                 css=CSS_FILE.read_text(encoding="utf-8"), footer_links=["api"], show_error=False,
                 enable_monitoring=False, ssr_mode=False, pwa=False, mcp_server=False, run_history=False,

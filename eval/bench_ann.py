@@ -22,10 +22,11 @@ Prints three tables (progress goes to stderr):
 3. the data's own figures (neighbour cosines), to compare with MiniLM.
 
 Threads: builds and the exact ground truth use every core (2 here); every
-latency is one query per ``search`` call with faiss.omp_set_num_threads(1), as
-the app asks one question at a time and the machine is shared. The default
-1M run takes about 15-20 minutes on 2 cores, nearly all of it the HNSW build.
-These are figures, not tests.
+latency is one query per ``search`` call with faiss.omp_set_num_threads(1) (for
+one query faiss uses one thread anyway, so this is what the app gets), and the
+bare-encode yardstick runs torch on one thread too. The default 1M run took
+16 minutes on 2 cores shared at load average 5-7, 10.5 of them the HNSW build
+and 2 the IVF one; ``--data uniform --n 200000`` took 6. These are figures, not tests.
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ DIM = 384  # MiniLM-L6
 K = 10  # recall@10, as the retriever reads 30 and keeps 5
 EF_SWEEP = (16, 32, 64, 128, 256)
 NPROBE_SWEEP = (8, 16, 32, 64)
-SIZES = (50_000, 100_000, 200_000, 500_000, 1_000_000)
+SIZES = (10_000, 25_000, 50_000, 100_000, 200_000, 500_000, 1_000_000)
 CHUNK = 100_000  # vectors generated per step: keeps temporaries ~150 MB
 # Noise with these settings gives a query's nearest neighbour cosine ~0.7 and a
 # random pair ~0.0; MiniLM on the report gives 0.68-0.79 and (one topic) 0.26-0.51.
@@ -145,10 +146,45 @@ def stats(ms: np.ndarray) -> tuple[float, float]:
     return float(np.median(ms)), float(np.percentile(ms, 95))
 
 
-def growth(x: np.ndarray, queries: np.ndarray, sizes: list[int], exact_q: int):
-    """Grow an exact and the project's HNSW index through ``sizes``; time both at
-    each size. Returns the table rows, the final HNSW and exact indexes, the
-    truth at the full size and both indexes' total build seconds."""
+def encode_timer(n: int):
+    """A function ``f(i)`` giving the ms of one bare MiniLM ``encode([q])`` of
+    question ``i`` (mod ``n``) from eval/questions.jsonl: the yardstick for search
+    cost. On one torch thread, like the searches: on this 2-core machine shared
+    at load average ~7, two threads took 270-320 ms a query against 52 ms on one
+    (each OpenMP barrier waits for a descheduled thread), which would flatter exact search."""
+    import torch
+
+    from rag.embed import Embedder
+    from .bench_core import WARMUP, pick_queries, timed
+
+    log("loading MiniLM for the encode yardstick")
+    torch.set_num_threads(1)
+    embedder, texts = Embedder(), [q["question"] for q in pick_queries(n)]
+    for text in texts[:WARMUP]:
+        embedder.encode([text])
+    return lambda i: timed(embedder.encode, [texts[i % len(texts)]])[0] * 1000
+
+
+def exact_vs_encode(flat, queries: np.ndarray, encode_one=None) -> tuple[np.ndarray, np.ndarray]:
+    """ms of single-query exact search and, alternating with it, of one bare
+    encoding: each pair sees the same load from other processes, so their ratio
+    holds even when the absolute figures swing 3x within a minute, as they do here."""
+    one_thread()
+    flat_ms, enc_ms = np.empty(len(queries)), np.full(len(queries), np.nan)
+    for i in range(len(queries)):
+        t0 = time.perf_counter()
+        flat.search(queries[i:i + 1], K)
+        flat_ms[i] = (time.perf_counter() - t0) * 1000
+        if encode_one:
+            enc_ms[i] = encode_one(i)
+    return flat_ms, enc_ms
+
+
+def growth(x: np.ndarray, queries: np.ndarray, sizes: list[int], exact_q: int, encode_one=None):
+    """Grow an exact and the project's HNSW index through ``sizes``; time both
+    (and one bare encoding, if ``encode_one``) at each size. Returns the table
+    rows, the final HNSW and exact indexes, the truth at the full size and both
+    indexes' total build seconds."""
     import faiss
     from rag.index import make_faiss
 
@@ -168,11 +204,12 @@ def growth(x: np.ndarray, queries: np.ndarray, sizes: list[int], exact_q: int):
         flat_s += time.perf_counter() - t0
         built = size
         truth = exact_topk(flat, queries)
-        flat_ms, _ = latency(flat, queries[:exact_q])
+        flat_ms, enc_ms = exact_vs_encode(flat, queries[:exact_q], encode_one)
         hnsw_ms, found = latency(hnsw, queries)
-        rows.append((size, *stats(flat_ms), *stats(hnsw_ms), recall(found, truth), build_s))
+        enc, ratio = float(np.median(enc_ms)), float(np.median(flat_ms / enc_ms))
+        rows.append((size, *stats(flat_ms), *stats(hnsw_ms), recall(found, truth), build_s, enc, ratio))
         log(f"  exact {rows[-1][1]:.2f} ms, hnsw {rows[-1][3]:.3f} ms, recall {rows[-1][5]:.3f}, "
-            f"build so far {build_s:.0f} s")
+            f"encode {enc:.1f} ms, build so far {build_s:.0f} s")
     return rows, hnsw, flat, truth, build_s, flat_s
 
 
@@ -216,25 +253,27 @@ def rule(head: str) -> str:
 
 def growth_table(rows: list[tuple], ef: int, m: int, efc: int, exact_q: int, nq: int) -> str:
     head = (f"| {'vectors':>9} | exact med ms | exact p95 ms | HNSW med ms | HNSW p95 ms "
-            f"| exact/HNSW | recall@10 | HNSW build s |")
+            f"| exact/HNSW | recall@10 | HNSW build s | encode ms | exact/encode |")
     lines = [f"growth: exact over {exact_q} queries; HNSW M={m}, efConstruction={efc}, "
-             f"efSearch={ef} over {nq} queries; build time cumulative (2 threads)", head,
-             rule(head)]
-    for size, f_med, f_p95, h_med, h_p95, rec, build_s in rows:
+             f"efSearch={ef} over {nq} queries; build time cumulative ({os.cpu_count()} threads); "
+             "encode = bare MiniLM encode([q]) on 1 thread, timed alternately with exact; "
+             "exact/encode = median of those pairs' ratios", head, rule(head)]
+    for size, f_med, f_p95, h_med, h_p95, rec, build_s, enc, ratio in rows:
         lines.append(f"| {size:>9,} | {f_med:>12.2f} | {f_p95:>12.2f} | {h_med:>11.3f} | {h_p95:>11.3f} "
-                     f"| {f_med / h_med:>9.1f}x | {rec:>9.3f} | {build_s:>12.0f} |")
+                     f"| {f_med / h_med:>9.1f}x | {rec:>9.3f} | {build_s:>12.0f} | {enc:>9.1f} "
+                     f"| {ratio:>12.3f} |")
     return "\n".join(lines)
 
 
 def compare_table(n: int, families: list[tuple[str, float, int, list[tuple]]]) -> str:
     """One row per setting; build time and memory on the first row of each index."""
-    head = f"| {'index at ' + format(n, ','):<34} | build s | memory MB | med ms | p95 ms | recall@10 |"
+    head = f"| {'index at ' + format(n, ','):<34} | build s | memory MB |  med ms |  p95 ms | recall@10 |"
     lines = [head, rule(head)]
     for _, build_s, nbytes, rows in families:
         for i, (name, med, p95, rec) in enumerate(rows):
             b = f"{build_s:>7.1f}" if i == 0 else " " * 7
             mem = f"{nbytes / 2**20:>9.0f}" if i == 0 else " " * 9
-            lines.append(f"| {name:<34} | {b} | {mem} | {med:>6.3f} | {p95:>6.3f} | {rec:>9.3f} |")
+            lines.append(f"| {name:<34} | {b} | {mem} | {med:>7.3f} | {p95:>7.3f} | {rec:>9.3f} |")
     return "\n".join(lines)
 
 
@@ -263,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--nlist", type=int, default=4096)
     p.add_argument("--train", type=int, default=100_000, help="IVF training sample")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--encode-questions", type=int, default=50,
+                   help="questions for the bare-encode yardstick; 0 skips it (and the model load)")
     args = p.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -270,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"faiss {faiss.__version__}, {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f}; "
         f"making {args.n:,} {args.data} vectors")
     x, queries = make_data(args.data, args.n, args.queries, args.seed)
-    rows, hnsw, flat, truth, hnsw_build, flat_build = growth(x, queries, sizes, args.exact_queries)
+    encode_one = encode_timer(args.encode_questions) if args.encode_questions else None
+    rows, hnsw, flat, truth, hnsw_build, flat_build = growth(x, queries, sizes, args.exact_queries, encode_one)
     log("efSearch sweep at full size")
     families = [("exact", flat_build, flat_bytes(flat),
                  [("IndexFlatIP (exact)", rows[-1][1], rows[-1][2], 1.0)]),

@@ -1,7 +1,7 @@
 """Benchmark the real pipeline on the report: model load, index build and load,
 and warm per-query latency of search and ask against one bare MiniLM encoding.
 
-    python -m eval.bench_core [--builds 3] [--queries 50] [--rounds 3]
+    python -m eval.bench_core [--builds 3] [--queries 50] [--rounds 3] [--torch-threads N]
 
 Prints two tables to stdout (progress goes to stderr):
 
@@ -16,8 +16,11 @@ Prints two tables to stdout (progress goes to stderr):
 
 Nothing is written outside a temporary folder and index/built/ is never
 touched. These are figures, not tests: nothing fails on a missed target.
-The machine is shared, so the load average is printed with the figures;
-rerun when it is high.
+The machine is shared, so the load average is printed with the figures. By
+default torch keeps its own thread count (2 here), as the app does; when other
+processes keep the 2 cores busy, ``--torch-threads 1`` is steadier (at load
+average ~7 one encoding took 52 ms on 1 thread against 270-320 ms on 2).
+Takes about 1 minute on a quiet machine, 3 at load average 7.
 """
 from __future__ import annotations
 
@@ -32,8 +35,8 @@ from pathlib import Path
 import numpy as np
 
 QUESTIONS = Path(__file__).parent / "questions.jsonl"
-# One warm-up pass over this many questions before timing: the first few
-# MiniLM calls in a process run 3-10x slower (torch allocates and picks kernels).
+# Questions run once untimed before timing: the first MiniLM calls in a process
+# are slower (torch allocates buffers and picks kernels), and the app is timed warm.
 WARMUP = 5
 TARGETS = {"search": 1.5, "ask": 2.0}  # allowed ratio to one bare encoding
 BUILD_TARGET_S = 5.0
@@ -79,21 +82,21 @@ def load_model():
     return t_import, t_load, embedder
 
 
-def time_builds(embedder, folder: Path, n: int) -> tuple[list[float], list[float], object]:
+def time_builds(embedder, folder: Path, n: int) -> tuple[list[float], list[float]]:
     """Rebuild the index ``n`` times into ``folder``; return the build proper
     (chunk + embed, the manifest's build_seconds), the whole
-    ``Pipeline.open(rebuild=True)`` (adds corpus load, save, BM25, tables), and the last pipeline."""
+    ``Pipeline.open(rebuild=True)`` (adds corpus load, save, BM25, tables)."""
     from rag.config import Config
     from rag.pipeline import Pipeline
 
     cfg = Config(index_dir=folder)
-    builds, opens, pipeline = [], [], None
+    builds, opens = [], []
     for i in range(n):
         seconds, pipeline = timed(Pipeline.open, cfg, progress=False, rebuild=True, embedder=embedder)
         opens.append(seconds)
         builds.append(float(pipeline.index.manifest["build_seconds"]))
         log(f"build {i + 1}/{n}: {seconds:.2f} s")
-    return builds, opens, pipeline
+    return builds, opens
 
 
 def time_loads(embedder, folder: Path, n: int) -> tuple[list[float], list[float]]:
@@ -188,16 +191,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--builds", type=int, default=3, help="index rebuilds to take the median of")
     p.add_argument("--queries", type=int, default=50, help="questions to time, taken across kinds")
     p.add_argument("--rounds", type=int, default=3, help="timings per question (its median is kept)")
+    p.add_argument("--torch-threads", type=int, default=0, help="set torch's threads (0: its default)")
     args = p.parse_args(argv)
 
     t0 = time.perf_counter()
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     queries = pick_queries(args.queries)
     log("loading the model")
     t_import, t_model, embedder = load_model()
     with tempfile.TemporaryDirectory(prefix="bench_core-") as tmp:
         folder = Path(tmp) / "index"
         log(f"building the index {args.builds} times into {folder}")
-        builds, opens, _ = time_builds(embedder, folder, args.builds)
+        builds, opens = time_builds(embedder, folder, args.builds)
         log("loading the saved index")
         loads, load_opens = time_loads(embedder, folder, args.builds)
         from rag.config import Config

@@ -2,6 +2,7 @@
 
     python -m eval.compare [--questions PATH] [--configs a,b,c] [--out DIR] [--report PATH]
     python -m eval.compare --update-baseline      # rerun `default` and rewrite eval/baseline.json
+    python -m eval.compare --update-baseline --configs all   # both: baseline and report from one run
 
 Every configuration in ``eval.configs.CONFIGS`` runs by default (adding one
 there is a one-line change and it shows up here), followed by ``llamaindex``,
@@ -284,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.compare", description=__doc__.split("\n\n")[0])
     p.add_argument("--questions", type=Path, default=gate.DEV_QUESTIONS)
     p.add_argument("--configs", default=None,
-                   help=f"comma-separated names (default: all): {', '.join(available())}")
+                   help=f"comma-separated names, or 'all' (the default): {', '.join(available())}")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p.add_argument("--report", type=Path, default=None,
                    help=f"report to regenerate (default {DEFAULT_REPORT.relative_to(HERE.parent)} when running "
@@ -299,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
 
     names = [n.strip() for n in args.configs.split(",") if n.strip()] if args.configs else (
         ["default"] if args.update_baseline else available())
+    if names == ["all"]:
+        names = available()
     unknown = [n for n in names if n not in available()]
     if unknown or not names:
         print(f"eval.compare: unknown config {', '.join(unknown) or '(none)'}; choose from {', '.join(available())}",

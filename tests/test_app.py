@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import html
+import os
 import re
 import sqlite3
 import sys
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # gradio_client sends telemetry unless this is off
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -309,6 +312,8 @@ def service(pipeline, tmp_path_factory):
 
 
 def test_examples_come_from_sections_and_are_answered(service, pipeline):
+    assert service.editor == "Argos" and service.version == pipeline.index.version
+    assert service.builtin_count == len(service.read_questions()) > 100
     assert 3 <= len(service.examples) <= 6
     for q in service.examples:
         assert not pipeline.ask(q).abstained, q
@@ -349,6 +354,38 @@ def test_talking_points_for_a_section_and_a_topic(service):
 def test_suggestions_after_refusal_are_answerable(service):
     sugg = service.suggest("How many victims were detected in Japan?")
     assert len(sugg) == 3 and set(sugg) <= set(service.examples)
+
+
+def test_hostile_corpus_renders_as_text(embedder, tmp_path):
+    """A corpus file with <script> and <img onerror> in its text, headings and links:
+    every view the app builds from it (passages, report section, talking points) shows it as text."""
+    import json as _json
+
+    from rag import Config, Pipeline
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "report.md").write_text(
+        "# Bad <b>report</b>\n\n## Credits {page=2}\n\nEdited by Mallory <i>x</i>.\n\n"
+        "## Attacks <script>alert(1)</script> {page=3}\n\n"
+        f"The smugglers wrote {XSS} on the wall in 2020. "
+        "Forty percent of the 300 victims saw the [script tag](javascript:alert(1)) there. "
+        "Nobody ran the <img src=x onerror=alert(3)> code from the wall of the building.\n", encoding="utf-8")
+    (corpus / "references.json").write_text(_json.dumps([]), encoding="utf-8")
+    p = Pipeline.open(Config(corpus_dir=corpus, index_dir=tmp_path / "index"), progress=False, embedder=embedder)
+    svc = Service(p, tmp_path / "data", verify_examples=False)
+    a = svc.ask("What did the smugglers write on the wall?")
+    assert not a["abstained"] and a["citations"]
+    views = [render.sources_html(a), render.answer_markdown(a), render.about_html(svc.title, svc.editor, svc.version)]
+    idx, span = svc.locate(a["citations"][0])
+    views.append(svc.section_view(idx, span))
+    views += [svc.section_view(i) for i in range(len(svc.sections))]
+    tp = svc.talking_points(idx)
+    views.append(tp.markdown_footnotes)
+    for v in views:
+        assert no_tags(v), v[:300]
+        assert 'href="javascript' not in v
+    assert "&lt;script&gt;" in views[0]
 
 
 def test_questions_are_not_logged_unless_asked(pipeline, tmp_path):

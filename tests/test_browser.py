@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -131,7 +130,7 @@ def no_sideways_scroll(page) -> None:
 
 def test_ask_shows_cited_answer_and_citation_opens_the_quote(open_page):
     page = open_page()
-    assert page.locator("#chat .example, #chat button:has-text('?')").count() >= 3, "example questions on first open"
+    assert page.locator("#chat .example").count() >= 3, "example questions on first open"
     assert "not legal advice" in page.inner_text("#about")
     text = ask(page, "What share of detected victims are adult women?")
     assert "46%" in text and "[1]" in text
@@ -153,6 +152,16 @@ def test_ask_shows_cited_answer_and_citation_opens_the_quote(open_page):
     box = hl.bounding_box()
     assert box and 0 <= box["y"] <= LAPTOP["height"], "the quoted passage is scrolled into view"
     shot(page, "laptop-report-citation")
+
+
+def test_example_question_is_answered_on_click(open_page):
+    page = open_page()
+    example = page.locator("#chat .example").first
+    label = example.inner_text().strip()
+    example.click()
+    page.wait_for_selector("#chat [data-testid=bot]")
+    assert label in page.locator("#chat [data-testid=user]").first.inner_text()
+    page.wait_for_selector("#sources .cite")
 
 
 def test_follow_up_uses_the_conversation(open_page):
@@ -239,7 +248,7 @@ def test_eval_run_grade_and_grade_survives_restart(open_page, app, tmp_path):
     page = open_page(accept_downloads=True)
     go_tab(page, "Evaluate")
     page.set_input_files("#eval-upload input[type=file]", str(qfile))
-    page.wait_for_selector("#eval-upload :text('three.jsonl')")
+    page.wait_for_selector("#eval-upload .file-preview")
     page.click("#eval-run-upload")
     page.wait_for_selector("#eval-summary .metric")
     assert "3 questions" in page.inner_text("#eval-summary")
@@ -291,7 +300,7 @@ def test_screenshots_of_every_tab(open_page, name, viewport, tmp_path):
     shot(page, f"{name}-3-talking-points")
     go_tab(page, "Evaluate")
     page.set_input_files("#eval-upload input[type=file]", str(qfile))
-    page.wait_for_selector("#eval-upload :text('three.jsonl')")
+    page.wait_for_selector("#eval-upload .file-preview")
     page.click("#eval-run-upload")
     page.wait_for_selector("#eval-summary .metric")
     page.wait_for_selector("#eval-chart img")

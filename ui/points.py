@@ -5,9 +5,9 @@ passages retrieved for a topic) with a relevance score and the report's own
 source for each; ``select_points`` picks and orders them and ``to_markdown``
 writes them for a brief, inline or with footnotes.
 
->>> c = [Candidate("Adult women are 46% of all victims.", "Intro", 4, 0.8),
-...      Candidate("Trafficking is a crime against people.", "Intro", 4, 0.9),
-...      Candidate("Figure: a chart.", "Intro", 4, 0.99)]
+>>> c = [Candidate("Adult women are 46% of all victims.", "Intro", 4, 0.8, start=90),
+...      Candidate("Trafficking is a crime against people.", "Intro", 4, 0.9, start=10),
+...      Candidate("Figure: a chart.", "Intro", 4, 0.99, start=50)]
 >>> [p.text for p in select_points(c, n_min=1)]
 ['Adult women are 46% of all victims.', 'Trafficking is a crime against people.']
 """
@@ -32,6 +32,14 @@ class Candidate:
     source_title: str | None = None
     source_url: str | None = None
     source_ref: int | None = None
+    start: int = 0  # offset in the report, to keep the report's order within a group
+
+
+# A sentence opening with a pronoun or connective leans on the one before it; out of
+# context it makes a weaker bullet, so it ranks a little lower.
+_DANGLING = re.compile(r"^(it|this|these|they|that|those|he|she|the rest|in other words|however|but|also|"
+                       r"likewise|in addition|moreover|therefore|thus)\b", re.I)
+DANGLING_PENALTY = 0.05
 
 
 def has_figure(text: str) -> bool:
@@ -76,10 +84,11 @@ def select_points(cands: list[Candidate], n_min: int = MIN_POINTS, n_max: int = 
                   margin: float = 0.25) -> list[Candidate]:
     """The most relevant usable sentences (within ``margin`` of the best, but at
     least ``n_min`` when there are that many), at most ``n_max``, then ordered
-    facts and figures first, each group by relevance."""
+    facts and figures first, each group in the report's order."""
     seen, pool = set(), []
-    for c in sorted(cands, key=lambda c: -c.score):
-        c = replace(c, text=clean_point(c.text))
+    adjusted = [replace(c, text=clean_point(c.text)) for c in cands]
+    adjusted = [replace(c, score=c.score - DANGLING_PENALTY * bool(_DANGLING.match(c.text))) for c in adjusted]
+    for c in sorted(adjusted, key=lambda c: -c.score):
         k = _key(c.text)
         if not usable(c.text) or k in seen or any(k in s or s in k for s in seen):
             continue
@@ -91,12 +100,14 @@ def select_points(cands: list[Candidate], n_min: int = MIN_POINTS, n_max: int = 
     chosen = [c for c in pool if c.score >= best - margin][:n_max]
     if len(chosen) < n_min:
         chosen = pool[:n_min]
-    return sorted(chosen, key=lambda c: (not has_figure(c.text), -c.score))
+    return sorted(chosen, key=lambda c: (not has_figure(c.text), c.start))
 
 
 def _md(text: str) -> str:
-    """Markdown-escape a quote so it pastes as the report's exact words."""
-    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", " ".join(text.split()))
+    """Markdown-escape a quote so it pastes as the report's exact words (``<`` and ``>``
+    as entities, so no renderer, even one that passes HTML through, sees a tag)."""
+    t = re.sub(r"([\\`*_\[\]])", r"\\\1", " ".join(text.split()))
+    return t.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _where(p: Candidate) -> str:

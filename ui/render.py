@@ -157,6 +157,7 @@ def help_note(language: str = "en") -> str:
 # ---------------------------------------------------------------- the chat message
 
 _MARKER = re.compile(r"\\\[(\d+)\\\]")
+_TECHNICAL = re.compile(r"\bscore\b|\d\.\d|threshold|<", re.I)  # internal reasons stay internal
 
 
 def answer_markdown(answer: dict, danger: bool = False) -> str:
@@ -165,7 +166,7 @@ def answer_markdown(answer: dict, danger: bool = False) -> str:
     if answer.get("abstained"):
         parts.append(f"**{md_text(answer.get('answer') or 'The report does not cover this.')}**")
         notice = answer.get("notice") or ""
-        if notice.startswith("the report never mentions"):
+        if notice and not _TECHNICAL.search(notice):  # "the report never mentions Japan", not scores
             parts.append(f"_({md_text(notice)}.)_")
         if answer.get("suggestions"):
             parts.append("You could ask one of the questions suggested below.")
@@ -177,7 +178,7 @@ def answer_markdown(answer: dict, danger: bool = False) -> str:
                                + (f", p. {md_text(c['page'])}" if c.get("page") else "")
                                for c in answer["citations"])
             parts.append(f"_Sources: {where}_")
-        if answer.get("notice"):
+        if answer.get("notice") and not _TECHNICAL.search(answer["notice"]):
             parts.append(f"_{md_text(answer['notice'])}_")
     if danger:
         parts.append(f"**{md_text(help_note(answer.get('language', 'en')))}**")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -89,7 +88,7 @@ class Service:
         self.references = tuple(pipeline.corpus.references)
         self.version = pipeline.index.version
         self.title = self.report.title
-        m = re.search(r"Editor:\s*([^,.\n]+)", self.report.text[:2000])
+        m = re.search(r"(?:Editor:|Edited by)\s*@?([^,.\n]+)", self.report.text[:2000])
         self.editor = m.group(1).strip() if m else ""
         self.chunks = {c.chunk_id: c for c in pipeline.index.chunks}
         self.grades = GradeStore(self.data_dir / "grades.sqlite3")
@@ -122,12 +121,37 @@ class Service:
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
     def _pick_examples(self, verify: bool, n: int = 6) -> list[str]:
-        """One known question per report section (from the eval set), in report order."""
+        """Example questions drawn from the report's sections, in report order: the
+        corpus's own per-section questions (corpus/suggestions.json), else known
+        questions from the eval set whose evidence lies in each section."""
+        picked: dict[int, str] = {}
+        by_title = {s.title: i for i, s in enumerate(self.sections)}
+        for title, qs in (getattr(self.p.corpus, "suggestions", None) or {}).items():
+            i = by_title.get(title)
+            if i is None or title in points_mod.SKIP_SECTIONS or not isinstance(qs, (list, tuple)):
+                continue
+            good = [q for q in qs if isinstance(q, str) and 0 < len(q) <= 90]
+            if good:
+                picked[i] = max(good, key=_appeal)
+        from_corpus = len(picked) >= 3  # rag's tests check these are answered from their section
+        if not from_corpus:
+            picked.update({i: q for i, q in self._eval_examples().items() if i not in picked})
+        chosen = [picked[i] for i in sorted(picked)]
+        if len(chosen) > n:  # spread over the report
+            step = len(chosen) / n
+            chosen = [chosen[int(i * step)] for i in range(n)]
+        if verify and not from_corpus:
+            chosen = [q for q in chosen if not self._abstains(q)]
+        elif chosen:
+            self._abstains(chosen[0])  # warm-up: the first answer after start-up is the slow one
+        return chosen or list(FALLBACK_EXAMPLES)
+
+    def _eval_examples(self) -> dict[int, str]:
         picked: dict[int, str] = {}
         try:
             lines = self.questions_file.read_text(encoding="utf-8").splitlines()
         except OSError:
-            lines = []
+            return picked
         text = self.report.text
         for line in lines:
             try:
@@ -143,13 +167,7 @@ class Service:
                 continue
             if idx not in picked or _appeal(q["question"]) > _appeal(picked[idx]):
                 picked[idx] = q["question"]
-        chosen = [picked[i] for i in sorted(picked)]
-        if verify:
-            chosen = [q for q in chosen if not self._abstains(q)]
-        if len(chosen) > n:  # spread over the report
-            step = len(chosen) / n
-            chosen = [chosen[int(i * step)] for i in range(n)]
-        return chosen or list(FALLBACK_EXAMPLES)
+        return picked
 
     def suggest(self, question: str, n: int = 3) -> list[str]:
         """Known-answerable example questions nearest to ``question``: what the
@@ -257,7 +275,7 @@ class Service:
             src = self._source(s)
             cands.append(points_mod.Candidate(s.text, s.section, s.page, scores[i],
                                               src.title if src else None, src.url if src else None,
-                                              src.ref if src else None))
+                                              src.ref if src else None, s.start))
         chosen = points_mod.select_points(cands)
         tp = TalkingPoints(heading, chosen)
         if not chosen:
@@ -344,15 +362,11 @@ def summary_html(summary: dict, kinds: dict) -> str:
         f"<tr><td>{render.esc(k or '(none)')}</td><td>{s['questions']}</td><td>{pct(s.get('answer_accuracy'))}</td>"
         f"<td>{pct(s.get('citation_hit'))}</td><td>{pct(s.get('abstention_accuracy'))}</td></tr>"
         for k, s in sorted(kinds.items()))
-    table = ('<table class="kinds"><thead><tr><th>kind</th><th>n</th><th>accuracy</th><th>citation hit</th>'
-             f'<th>refused</th></tr></thead><tbody>{rows}</tbody></table>') if rows else ""
+    table = ('<div class="kinds-wrap"><table class="kinds"><thead><tr><th>kind</th><th>n</th><th>accuracy</th><th>citation hit</th>'
+             f'<th>refused</th></tr></thead><tbody>{rows}</tbody></table></div>') if rows else ""
     return f'<div class="eval-summary"><div class="metrics">{cards}</div>{table}</div>'
 
 
 def log_status(service: Service) -> str:
     return (f"Questions are logged to {service.data_dir / 'questions.jsonl'} (RAG_LOG_QUESTIONS=1)."
             if service.log_questions else "Questions and answers are not logged (set RAG_LOG_QUESTIONS=1 to log them).")
-
-
-def warn(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
