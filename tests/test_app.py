@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
 
 from ui import points, render  # noqa: E402
 from ui.grades import GradeStore  # noqa: E402
-from ui.launcher import AppProcess  # noqa: E402
+from conftest import start_app  # noqa: E402
 from ui.service import EvalRun, Service, clean_history, eval_table, summary_html  # noqa: E402
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
@@ -401,11 +401,7 @@ def test_questions_are_not_logged_unless_asked(pipeline, tmp_path):
 
 @pytest.fixture(scope="module")
 def app(pipeline, tmp_path_factory):
-    data = tmp_path_factory.mktemp("appdata")
-    log = tmp_path_factory.mktemp("applog") / "app.log"
-    proc = AppProcess({"RAG_INDEX_DIR": str(pipeline.cfg.index_dir), "RAG_DATA_DIR": str(data)}, log_path=log)
-    proc.start(timeout=240)
-    proc.data_dir = data
+    proc = start_app(pipeline, tmp_path_factory, "app")
     yield proc
     proc.stop()
 

@@ -26,7 +26,7 @@ if not os.path.exists(CHROMIUM):
                 allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 
-from ui.launcher import AppProcess  # noqa: E402
+from conftest import start_app  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -50,10 +50,7 @@ def loopback(url: str) -> bool:
 
 @pytest.fixture(scope="module")
 def app(pipeline, tmp_path_factory):
-    data = tmp_path_factory.mktemp("browser-data")
-    log = tmp_path_factory.mktemp("browser-log") / "app.log"
-    proc = AppProcess({"RAG_INDEX_DIR": str(pipeline.cfg.index_dir), "RAG_DATA_DIR": str(data)}, log_path=log)
-    proc.start(timeout=240)
+    proc = start_app(pipeline, tmp_path_factory, "browser")
     yield proc
     proc.stop()
 
