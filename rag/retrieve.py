@@ -11,7 +11,6 @@ lost in a 160-token chunk vector but stands out as a sentence).
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 
 import numpy as np
