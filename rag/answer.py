@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .chunk import Chunk, Sentence, names_in  # noqa: F401  (Chunk: suggest()'s doctest)
+from .chunk import _URL, Chunk, Sentence, names_in  # noqa: F401  (Chunk: suggest()'s doctest)
 from .load import Reference
 from .retrieve import Passage, tokenize
 
@@ -196,10 +196,20 @@ _MONTH = r"(January|February|March|April|May|June|July|August|September|October|
 
 
 def has_cue(text: str, cue: str) -> bool:
+    """Whether ``text`` holds the kind of fact asked for. URLs and names such as
+    "COVID-19" or a reference's "(16)" are no counts; a year is a date, not a count.
+
+    >>> has_cue("since its inception in 2005, during COVID-19", "number")
+    False
+    >>> has_cue("Fifty percent of the victims", "percent"), has_cue("five are adult women", "number")
+    (True, True)
+    """
+    text = re.sub(r"^- \(\d+\)", " ", _URL.sub(" ", text))
     if cue == "percent":
         return bool(re.search(r"\d\s?%|\bpercent\b", text))
-    if cue == "number":  # a count, not a year
-        return bool(re.search(r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|trillion)\b", text, re.I))
+    if cue == "number":
+        return bool(re.search(r"(?<![\w-])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|"
+                              r"nine|ten|hundred|thousand|million|billion|trillion)\b", text, re.I))
     return bool(re.search(rf"\b(1[89]|20)\d\d\b|{_MONTH}", text))
 
 
@@ -525,6 +535,11 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
                      score=scored[0].score if scored else None), ranked
     parts, citations = [], []
     chosen = choose(scored, t, detail, max_sentences)
+    cues = question_cues(query)
+    if cues and not any(all(has_cue(t.sentences[c.index].text, cue) for cue in cues) for c in chosen):
+        # "How many doctors…?" answered by a sentence with no count is no answer.
+        return Draft(REFUSALS[lang], True, why=f"no sentence found gives the {'/'.join(sorted(cues))} asked for",
+                     score=scored[0].score), ranked
     # ~6 words of attribution per sentence ("Citing UNODC, it adds:").
     shares = budgets([len(t.sentences[s.index].text.split()) for s in chosen], WORDS[detail] - 6 * len(chosen))
     for n, (s, share) in enumerate(zip(chosen, shares), start=1):

@@ -61,11 +61,20 @@ def test_answers_attribute_rather_than_assert(pipeline):
 
 @pytest.mark.parametrize("q", ["What is the capital of Australia?",
                                "How many victims were detected in Japan in 2015?",
-                               "Can you give me a recipe for chocolate chip cookies?"])
+                               "Can you give me a recipe for chocolate chip cookies?",
+                               "How many journalists were targeted by the Pegasus software?",
+                               "When did Palantir start its anti-trafficking work?"])
 def test_off_topic_and_absent_facts_are_refused_with_suggestions(pipeline, q):
     a = pipeline.ask(q)
     assert a.abstained and a.answer == REFUSAL and not a.citations
     assert 2 <= len(a.suggestions) <= 3
+
+
+def test_a_count_question_needs_a_count_in_the_answer(pipeline):
+    a = pipeline.ask("How many doctors does the Henry Reeve contingent have?")
+    assert a.abstained and "number" in a.notice  # the passage names the contingent but gives no count
+    b = pipeline.ask("How many victims did EU countries report between 2017 and 2018?")
+    assert not b.abstained and "14,145" in b.answer
 
 
 def test_suggested_questions_are_answered_from_their_section(pipeline):
