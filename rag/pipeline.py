@@ -1,8 +1,8 @@
-"""The Python API: open (or build) the index once, then search and ask.
+"""The Python API: open (or build) the index once, then search and ask::
 
->>> p = Pipeline.open()                      # doctest: +SKIP
->>> p.search("share of adult women", k=3)[0].chunk.section   # doctest: +SKIP
-'Introduction'
+    p = Pipeline.open()                                  # builds the index on first use
+    p.search("share of adult women", k=3)[0].chunk.section   # 'Introduction'
+    p.ask("Who edited this report?").answer              # 'The report states: “Edited by Argos…” [1] …'
 """
 from __future__ import annotations
 
