@@ -83,8 +83,9 @@ def expected_manifest(corpus: Corpus, cfg: Config, model_name: str, dim: int) ->
             "chunking": cfg.chunking, "corpus_hash": corpus_hash(corpus)}
 
 
-def build(corpus: Corpus, embedder, cfg: Config, progress: bool = False) -> Index:
-    """Chunk, embed and save ``corpus`` to ``cfg.index_dir``; return the loaded index."""
+def build(corpus: Corpus, embedder, cfg: Config, progress: bool = False, record: dict | None = None) -> Index:
+    """Chunk, embed and save ``corpus`` to ``cfg.index_dir``; return the loaded index.
+    ``record``: settings to write into the manifest beside the index's own (not checked on load)."""
     t0 = time.perf_counter()
     chunks = [c for d in corpus.documents
               for c in chunk_document(d, cfg.chunk_tokens, cfg.overlap_tokens, embedder.fits)]
@@ -100,7 +101,7 @@ def build(corpus: Corpus, embedder, cfg: Config, progress: bool = False) -> Inde
     manifest.update(counts={"documents": len(corpus.documents), "chunks": len(chunks),
                             "sentences": len(sents)},
                     index_type="flat-ip" if len(chunks) < HNSW_THRESHOLD else "hnsw",
-                    problems=list(corpus.problems))
+                    problems=list(corpus.problems), **(record or {}))
     index = Index(manifest, tuple(chunks), tuple(sents), corpus.references,
                   make_faiss(chunk_vecs), make_faiss(sent_vecs), tuple(names), make_faiss(name_vecs, threshold=10**12))
     manifest["build_seconds"] = round(time.perf_counter() - t0, 2)

@@ -54,7 +54,9 @@ class Pipeline:
             elif stale:
                 print(f"The index at {cfg.index_dir} is stale ({', '.join(stale)} changed): rebuilding.",
                       file=sys.stderr)
-            index = index_mod.build(corpus, embedder, cfg, progress=progress)
+            index = index_mod.build(corpus, embedder, cfg, progress=progress, record={"answer": {
+                "abstain_below": answer_mod.ABSTAIN_BELOW, "entity_match": answer_mod.ENTITY_MATCH,
+                "max_sentences": cfg.max_sentences, "lex_weight": cfg.lex_weight, "rrf_k": cfg.rrf_k}})
         return cls(cfg, corpus, index, embedder)
 
     def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Passage]:

@@ -190,6 +190,7 @@ def test_index_files_are_plain_and_described(pipeline):
     assert manifest["model"] == {"name": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}
     assert manifest["chunking"]["chunk_tokens"] == pipeline.cfg.chunk_tokens
     assert len(manifest["corpus_hash"]) == 16 and manifest["index_type"] == "flat-ip"
+    assert manifest["answer"]["abstain_below"] > 0  # the calibrated refusal threshold is recorded
     lines = (folder / "chunks.jsonl").read_text().splitlines()
     assert len(lines) == manifest["counts"]["chunks"] == len(pipeline.index.chunks)
     assert not list(folder.glob("*.pkl")) and not list(folder.glob("*.pickle"))
