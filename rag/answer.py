@@ -85,6 +85,7 @@ class Answer:
     suggestions: tuple[str, ...] = ()
     notice: str = ""  # why it refused, or why a generative answer fell back to extractive
     score: float | None = None  # best sentence score (the refusal threshold is ABSTAIN_BELOW)
+    help: str = ""  # where to find help, when the question reads as a person in danger
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -95,7 +96,8 @@ class Answer:
         return json.dumps(self.to_dict(), ensure_ascii=False)
 
     def to_text(self) -> str:
-        lines = [self.answer]
+        lines = [self.help, ""] if self.help else []
+        lines.append(self.answer)
         if self.notice:
             lines.append(f"({self.notice})")
         if self.suggestions:

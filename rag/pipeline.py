@@ -17,6 +17,7 @@ from .config import Config
 from .embed import MODEL_DIM, MODEL_NAME, Embedder
 from .load import Corpus, load_corpus
 from .retrieve import Passage, Retriever
+from .safety import help_note, in_danger
 
 # Passages the answer stage reads before re-ranking them by their best sentence.
 ANSWER_DEPTH = 8
@@ -92,4 +93,5 @@ class Pipeline:
                       mode=mode, notice=draft.why,
                       suggestions=answer_mod.suggest(question, ranked, self.corpus.suggestions)
                       if draft.abstained else (),
-                      score=None if draft.score is None else round(draft.score, 4))
+                      score=None if draft.score is None else round(draft.score, 4),
+                      help=help_note(lang) if in_danger(question) else "")

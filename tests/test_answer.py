@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -125,6 +126,14 @@ def test_odd_input_is_answered_or_refused_never_crashes(pipeline, q):
     assert a.abstained or a.citations
     assert "<script>" not in a.answer
     assert "\x1b" not in a.question and "\x07" not in a.question
+
+
+def test_a_person_in_danger_is_pointed_to_help_without_an_invented_number(pipeline):
+    a = pipeline.ask("I am being held and they took my passport, who can I call?")
+    assert "local emergency services" in a.help and "does not name any hotline" in a.help
+    assert not re.search(r"\d{3}", a.help)
+    assert a.to_text().startswith(a.help)
+    assert pipeline.ask("How many victims were detected in Europe?").help == ""
 
 
 def test_clean_question_normalises_unicode():
