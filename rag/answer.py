@@ -46,6 +46,7 @@ META_SECTIONS = {"References": r"\b(references?|sources?|titles?|articles?|websi
 META_PENALTY = 0.3
 SHORT_SENTENCE = 12  # words; a shorter best sentence is followed by the next one
 KEEP_WITHIN = 0.10  # a second sentence must score within this of the best one
+STRONG = 0.6  # below this best score, runners-up must come from the best sentence's section
 NEAR_DUPLICATE = 0.92  # cosine above which two sentences say the same thing
 
 
@@ -344,6 +345,8 @@ def choose(scored: list[Scored], t: Tables, detail: bool = False, max_sentences:
         margin = KEEP_WITHIN * (2 if s.index in near else 1) * (2 if detail else 1)
         if s.score < best.score - margin or s.passage.chunk.doc_id != best.passage.chunk.doc_id and s.index in near:
             continue
+        if best.score < STRONG and t.sentences[s.index].section != t.sentences[best.index].section:
+            continue  # on a weak match, sentences from elsewhere read as stitched together
         if any(float(t.sentence_matrix[s.index] @ t.sentence_matrix[p.index]) > NEAR_DUPLICATE for p in picked):
             continue
         picked.append(s)
