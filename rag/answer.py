@@ -273,7 +273,6 @@ class Scored:
     index: int  # into the index's sentence list
     passage: Passage
     score: float
-    cosine: float
 
 
 def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t: Tables,
@@ -294,7 +293,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             lex = sum(t.idf.get(x, 1.0) for x in q_terms & t.sentence_terms[i]) / q_weight
             cue = (sum(has_cue(text, c) for c in cues) / len(cues)) if cues else 0.5
             meta = META_PENALTY if meta_ok.get(t.sentences[i].section) is False else 0.0
-            out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank - meta, cos))
+            out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank - meta))
     return sorted(out, key=lambda x: -x.score)
 
 
@@ -382,7 +381,7 @@ def _continuation(best: Scored, t: Tables) -> Scored | None:
     nxt, chunk = best.index + 1, best.passage.chunk
     if nxt < len(t.sentences) and t.sentences[nxt].doc_id == chunk.doc_id \
             and chunk.start <= t.sentences[nxt].start and t.sentences[nxt].end <= chunk.end:
-        return Scored(nxt, best.passage, best.score, best.cosine)
+        return Scored(nxt, best.passage, best.score)
     return None
 
 
@@ -511,17 +510,18 @@ def rerank(passages: list[Passage], scored: list[Scored]) -> list[Passage]:
     for s in scored:
         best_of.setdefault(s.passage.chunk.chunk_id, s.score)
     ranked = sorted(passages, key=lambda p: -best_of.get(p.chunk.chunk_id, -1.0))
-    return [Passage(p.chunk, best_of.get(p.chunk.chunk_id, p.score), r, p.dense)
+    return [Passage(p.chunk, best_of.get(p.chunk.chunk_id, p.score), r)
             for r, p in enumerate(ranked, start=1)]
 
 
 def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage], t: Tables,
-            name_vecs: np.ndarray | None = None, detail: bool = False, lex_weight: float = 0.35,
-            max_sentences: int = 3) -> tuple[Draft, list[Passage]]:
-    """Choose, attribute and cite sentences, or refuse. Returns the draft and
-    the passages re-ranked by their best sentence."""
+            names: list[str] = (), name_vecs: np.ndarray | None = None, detail: bool = False,
+            lex_weight: float = 0.35, max_sentences: int = 3) -> tuple[Draft, list[Passage]]:
+    """Choose, attribute and cite sentences, or refuse. ``names`` are the
+    question's names (``question_names``; none for non-English questions) and
+    ``name_vecs`` their vectors. Returns the draft and the passages re-ranked
+    by their best sentence."""
     lang = language(question)
-    names = question_names(query) if lang == "en" else []
     if (gaps := [n for n in re.findall(r"\b\d[\d,]*\b", query)
                                   if n.replace(",", "") not in t.vocabulary]):
         return Draft(REFUSALS[lang], True, why=f"the report never mentions {', '.join(gaps)}"), passages

@@ -78,8 +78,8 @@ class Pipeline:
         names = answer_mod.question_names(query) if lang == "en" else []
         vecs = self.embedder.encode([query] + names)
         passages = self.retriever.search(query, ANSWER_DEPTH, self.cfg.retriever, self.cfg.rrf_k, qvec=vecs[0])
-        draft, ranked = answer_mod.extract(question, query, vecs[0], passages, self.tables, vecs[1:], detail,
-                                           self.cfg.lex_weight, self.cfg.max_sentences)
+        draft, ranked = answer_mod.extract(question, query, vecs[0], passages, self.tables, names, vecs[1:],
+                                           detail, self.cfg.lex_weight, self.cfg.max_sentences)
         mode = "extractive"
         # A question naming what the report never mentions is refused without asking a model.
         if self.endpoint is not None and not (draft.abstained and draft.score is None):

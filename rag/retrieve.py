@@ -29,7 +29,6 @@ class Passage:
     chunk: Chunk
     score: float  # fused score (hybrid), cosine (dense) or BM25 score
     rank: int
-    dense: float | None = None  # cosine of query and chunk, when computed
 
 
 @functools.lru_cache(maxsize=1)
@@ -115,13 +114,12 @@ class Retriever:
         else:
             ranked = rrf([[i for i, _ in dense], [i for i, _ in self.bm25_ranking(query)],
                           [i for i, _ in self.sentence_ranking(qvec)]], rrf_k)
-        cosine = dict(dense)
         out: list[Passage] = []
         for i, score in ranked:
             chunk = self.index.chunks[i]
             if any(_overlap(chunk, p.chunk) > 0.5 for p in out):
                 continue
-            out.append(Passage(chunk, score, len(out) + 1, cosine.get(i)))
+            out.append(Passage(chunk, score, len(out) + 1))
             if len(out) == k:
                 break
         return out
