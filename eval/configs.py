@@ -9,7 +9,7 @@ from rag.config import ROOT, Config
 
 
 def _cfg(name: str, **kw) -> Config:
-    if "chunk_tokens" in kw or "overlap_tokens" in kw:
+    if {"chunk_tokens", "overlap_tokens", "multilingual"} & set(kw):
         kw.setdefault("index_dir", ROOT / "index" / f"eval-{name}")
     return Config(**kw)
 
@@ -18,6 +18,8 @@ CONFIGS = {
     "default": lambda: Config(),
     "dense": lambda: Config(retriever="dense"),
     "bm25": lambda: Config(retriever="bm25"),
+    # MiniLM for every question, Spanish too (no multilingual-e5 vectors in the index).
+    "english-only": lambda: _cfg("english-only", multilingual=False),
     "chunk96": lambda: _cfg("chunk96", chunk_tokens=96, overlap_tokens=16),
     "chunk160": lambda: _cfg("chunk160", chunk_tokens=160, overlap_tokens=32),
     "chunk256-no-overlap": lambda: _cfg("chunk256-no-overlap", chunk_tokens=256, overlap_tokens=0),

@@ -23,6 +23,7 @@ import numpy as np
 
 from .chunk import _URL, Chunk, Sentence, names_in  # noqa: F401  (Chunk: suggest()'s doctest)
 from .load import Reference
+from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .retrieve import Passage, tokenize
 
 REFUSAL = "The report doesn't cover this."
@@ -237,6 +238,7 @@ class Tables:
     chunk_entities: dict[str, np.ndarray]  # chunk id -> vectors of the names its section contains
     anchors: dict  # doc id -> link anchors
     references: tuple[Reference, ...]
+    e5_matrix: np.ndarray | None = None  # the sentences in multilingual-e5's space, if indexed
 
     @classmethod
     def of(cls, corpus, index, embedder) -> "Tables":
@@ -259,13 +261,15 @@ class Tables:
             vecs[n] = embedder.encode([n])[0]
         vocabulary = {w for d in corpus.documents for w in words_of(d.text)}
         vocabulary |= {w for r in index.references for w in words_of(f"{r.publisher} {r.title}")}
+        e5 = index.sentence_vectors_e5
         return cls(sents, np.asarray(matrix, dtype=np.float32),
                    tuple(frozenset(t) for t in tokenize([s.text for s in sents])), by_chunk,
                    idf_table(sents), frozenset(vocabulary),
                    {k: " ".join(words_of(v)) for k, v in section_text.items()},
                    {k: np.stack([vecs[n] for n in ns]) if ns else np.zeros((0, dim), np.float32)
                     for k, ns in names.items()},
-                   {d.doc_id: d.anchors for d in corpus.documents}, index.references)
+                   {d.doc_id: d.anchors for d in corpus.documents}, index.references,
+                   np.asarray(e5.reconstruct_n(0, len(sents)), dtype=np.float32) if e5 is not None and sents else None)
 
 
 @dataclass(frozen=True)
@@ -276,8 +280,10 @@ class Scored:
 
 
 def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t: Tables,
-                    lex_weight: float = 0.35) -> list[Scored]:
-    """Every sentence of the retrieved passages, scored and sorted best first."""
+                    lex_weight: float = 0.35, e5: bool = False) -> list[Scored]:
+    """Every sentence of the retrieved passages, scored and sorted best first.
+    ``e5``: ``qvec`` is a multilingual-e5 vector, compared with ``t.e5_matrix``."""
+    matrix, scale, shift = (t.e5_matrix, COSINE_SCALE, COSINE_SHIFT) if e5 else (t.sentence_matrix, 1.0, 0.0)
     q_terms = set(tokenize([question])[0])
     q_weight = sum(t.idf.get(x, 1.0) for x in q_terms) or 1.0
     cues = question_cues(question)
@@ -289,7 +295,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
                 continue
             seen.add(i)
             text = t.sentences[i].text
-            cos = float(t.sentence_matrix[i] @ qvec)
+            cos = scale * float(matrix[i] @ qvec) + shift
             lex = sum(t.idf.get(x, 1.0) for x in q_terms & t.sentence_terms[i]) / q_weight
             cue = (sum(has_cue(text, c) for c in cues) / len(cues)) if cues else 0.5
             meta = META_PENALTY if meta_ok.get(t.sentences[i].section) is False else 0.0
@@ -516,16 +522,16 @@ def rerank(passages: list[Passage], scored: list[Scored]) -> list[Passage]:
 
 def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage], t: Tables,
             names: list[str] = (), name_vecs: np.ndarray | None = None, detail: bool = False,
-            lex_weight: float = 0.35, max_sentences: int = 3) -> tuple[Draft, list[Passage]]:
+            lex_weight: float = 0.35, max_sentences: int = 3, e5: bool = False) -> tuple[Draft, list[Passage]]:
     """Choose, attribute and cite sentences, or refuse. ``names`` are the
     question's names (``question_names``; none for non-English questions) and
-    ``name_vecs`` their vectors. Returns the draft and the passages re-ranked
-    by their best sentence."""
+    ``name_vecs`` their vectors; ``e5``: ``qvec`` is a multilingual-e5 vector.
+    Returns the draft and the passages re-ranked by their best sentence."""
     lang = language(question)
     if (gaps := [n for n in re.findall(r"\b\d[\d,]*\b", query)
                                   if n.replace(",", "") not in t.vocabulary]):
         return Draft(REFUSALS[lang], True, why=f"the report never mentions {', '.join(gaps)}"), passages
-    scored = score_sentences(query, qvec, passages, t, lex_weight)
+    scored = score_sentences(query, qvec, passages, t, lex_weight, e5)
     ranked = rerank(passages, scored)
     if names and name_vecs is not None:
         gaps_of = {p.chunk.chunk_id: uncovered(names, name_vecs, p.chunk.chunk_id, t) for p in passages}

@@ -10,6 +10,8 @@ An index is a folder of plain files::
     names.faiss       one vector per name the sections mention (the answer stage
     names.json        matches a question's names against these), and the names
     references.json   the reference list, for citation chains
+    chunks.e5.faiss   the chunks and sentences again, embedded by multilingual-e5
+    sentences.e5.faiss   for non-English questions (only when built with it)
 
 It is built in a temporary folder beside the target and renamed into place,
 so a crash mid-build leaves the previous index as it was.
@@ -40,6 +42,7 @@ HNSW_THRESHOLD = 25_000
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 256
 FILES = ("chunks.faiss", "chunks.jsonl", "sentences.faiss", "sentences.jsonl", "names.faiss", "names.json",
          "references.json")
+E5_FILES = ("chunks.e5.faiss", "sentences.e5.faiss")
 
 
 class BadIndex(Exception):
@@ -56,6 +59,9 @@ class Index:
     sentence_vectors: object  # faiss.Index
     names: tuple[str, ...] = ()
     name_vectors: object = None  # faiss.Index
+    # The same chunks and sentences in multilingual-e5's space, or None (built without it).
+    chunk_vectors_e5: object = None
+    sentence_vectors_e5: object = None
 
     @property
     def version(self) -> str:
@@ -77,15 +83,19 @@ def make_faiss(vectors: np.ndarray, threshold: int = HNSW_THRESHOLD):
     return index
 
 
-def expected_manifest(corpus: Corpus, cfg: Config, model_name: str, dim: int) -> dict:
-    """The settings an index must have been built with to be used as is."""
+def expected_manifest(corpus: Corpus, cfg: Config, model_name: str, dim: int,
+                      multilingual: str | None = None) -> dict:
+    """The settings an index must have been built with to be used as is.
+    ``multilingual``: the second model's name, if non-English vectors are wanted."""
     return {"format_version": FORMAT_VERSION, "model": {"name": model_name, "dim": dim},
-            "chunking": cfg.chunking, "corpus_hash": corpus_hash(corpus)}
+            "chunking": cfg.chunking, "corpus_hash": corpus_hash(corpus), "multilingual": multilingual}
 
 
-def build(corpus: Corpus, embedder, cfg: Config, progress: bool = False, record: dict | None = None) -> Index:
+def build(corpus: Corpus, embedder, cfg: Config, progress: bool = False, record: dict | None = None,
+          e5=None) -> Index:
     """Chunk, embed and save ``corpus`` to ``cfg.index_dir``; return the loaded index.
-    ``record``: settings to write into the manifest beside the index's own (not checked on load)."""
+    ``record``: settings to write into the manifest beside the index's own (not checked on load).
+    ``e5``: a ``MultilingualEmbedder`` to embed the chunks and sentences a second time."""
     t0 = time.perf_counter()
     chunks = [c for d in corpus.documents
               for c in chunk_document(d, cfg.chunk_tokens, cfg.overlap_tokens, embedder.fits)]
@@ -93,17 +103,25 @@ def build(corpus: Corpus, embedder, cfg: Config, progress: bool = False, record:
     if progress:
         print(f"Embedding {len(chunks)} chunks and {len(sents)} sentences "
               f"from {len(corpus.documents)} document(s)…", flush=True)
-    chunk_vecs = embedder.encode([embedding_text(c.section, c.text) for c in chunks], progress=progress)
+    chunk_texts = [embedding_text(c.section, c.text) for c in chunks]
+    chunk_vecs = embedder.encode(chunk_texts, progress=progress)
     sent_vecs = embedder.encode([s.text for s in sents], progress=progress)
     names = sorted({n for d in corpus.documents for n in sections_names(d)})
     name_vecs = embedder.encode(names)
-    manifest = expected_manifest(corpus, cfg, embedder.name, embedder.dim)
+    e5_vectors = {}
+    if e5 is not None:
+        if progress:
+            print(f"Embedding them again for non-English questions ({e5.name})…", flush=True)
+        e5_vectors = {"chunk_vectors_e5": make_faiss(e5.encode_passages(chunk_texts)),
+                      "sentence_vectors_e5": make_faiss(e5.encode_passages([s.text for s in sents]))}
+    manifest = expected_manifest(corpus, cfg, embedder.name, embedder.dim, e5.name if e5 is not None else None)
     manifest.update(counts={"documents": len(corpus.documents), "chunks": len(chunks),
                             "sentences": len(sents)},
                     index_type="flat-ip" if len(chunks) < HNSW_THRESHOLD else "hnsw",
                     problems=list(corpus.problems), **(record or {}))
     index = Index(manifest, tuple(chunks), tuple(sents), corpus.references,
-                  make_faiss(chunk_vecs), make_faiss(sent_vecs), tuple(names), make_faiss(name_vecs, threshold=10**12))
+                  make_faiss(chunk_vecs), make_faiss(sent_vecs), tuple(names), make_faiss(name_vecs, threshold=10**12),
+                  **e5_vectors)
     manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
     save(index, Path(cfg.index_dir))
     return index
@@ -119,12 +137,17 @@ def save(index: Index, target: Path) -> None:
     faiss.write_index(index.chunk_vectors, str(tmp / "chunks.faiss"))
     faiss.write_index(index.sentence_vectors, str(tmp / "sentences.faiss"))
     faiss.write_index(index.name_vectors, str(tmp / "names.faiss"))
+    files = FILES
+    if index.chunk_vectors_e5 is not None:
+        faiss.write_index(index.chunk_vectors_e5, str(tmp / "chunks.e5.faiss"))
+        faiss.write_index(index.sentence_vectors_e5, str(tmp / "sentences.e5.faiss"))
+        files += E5_FILES
     (tmp / "names.json").write_text(json.dumps(list(index.names), ensure_ascii=False, indent=0), encoding="utf-8")
     _write_jsonl(tmp / "chunks.jsonl", index.chunks)
     _write_jsonl(tmp / "sentences.jsonl", index.sentences)
     (tmp / "references.json").write_text(
         json.dumps([asdict(r) for r in index.references], indent=1, ensure_ascii=False), encoding="utf-8")
-    manifest = dict(index.manifest, files={f: _sha256(tmp / f) for f in FILES})
+    manifest = dict(index.manifest, files={f: _sha256(tmp / f) for f in files})
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     old = target.parent / f".{target.name}.old-{os.getpid()}"
     if target.exists():
@@ -173,12 +196,17 @@ def load(folder: Path) -> Index:
         sents = tuple(Sentence(**r) for r in _read_jsonl(folder / "sentences.jsonl"))
         refs = tuple(Reference(**dict(r, aliases=tuple(r["aliases"])))
                      for r in json.loads((folder / "references.json").read_text(encoding="utf-8")))
+        e5 = {}
+        if manifest.get("multilingual"):
+            e5 = {"chunk_vectors_e5": faiss.read_index(str(folder / "chunks.e5.faiss")),
+                  "sentence_vectors_e5": faiss.read_index(str(folder / "sentences.e5.faiss"))}
     except (RuntimeError, ValueError, TypeError, KeyError, OSError) as e:
         raise BadIndex(f"{folder} cannot be read ({type(e).__name__}: {e}); run `rag build`") from None
     if chunk_vectors.ntotal != len(chunks) or sentence_vectors.ntotal != len(sents) \
-            or name_vectors.ntotal != len(names):
+            or name_vectors.ntotal != len(names) \
+            or e5 and (e5["chunk_vectors_e5"].ntotal != len(chunks) or e5["sentence_vectors_e5"].ntotal != len(sents)):
         raise BadIndex(f"{folder}: vector and record counts differ; run `rag build`")
-    return Index(manifest, chunks, sents, refs, chunk_vectors, sentence_vectors, names, name_vectors)
+    return Index(manifest, chunks, sents, refs, chunk_vectors, sentence_vectors, names, name_vectors, **e5)
 
 
 def _write_jsonl(path: Path, records) -> None:

