@@ -20,7 +20,9 @@ Measured at b34dfe9 on corpus/report.md (52 chunks, 142 sentences) with the 15
   0.03 s (mmapped: +7 MB RSS, +55 MB once used, file-backed); 44-53 ms per query
   (MiniLM 21-23 ms); 44-50 s to embed the 52 chunks + 142 sentences (MiniLM 6-7 s).
 
-Decision: worth adding for non-English questions only, as an optional extra.
+Decision: worth adding for non-English questions only. Wired in at 563833a (35 chunks of
+256 tokens, 139 sentences): Spanish correct 7/15 -> 13/15, evidence first 8/15 -> 13/15,
+English unchanged; +14 CPU-s to build (MiniLM's part: ~7 s), ~10 ms per Spanish question.
 """
 from __future__ import annotations
 
