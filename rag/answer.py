@@ -8,6 +8,8 @@ source where it names one) and cited to its passage with character offsets.
 
 >>> question_cues("How many victims were detected?")
 {'number'}
+>>> question_cues("How long did Germany take to ratify the Protocol?")
+{'duration'}
 >>> words_of("The U.S. State Department's 2,053 girls")
 ['the', 'us', 'state', 'department', '2053', 'girls']
 """
@@ -189,6 +191,8 @@ def question_cues(question: str) -> set[str]:
     cues = set()
     if re.search(r"\b(percent|percentage|share|proportion|fraction|porcentaje|proporción)\b|%", q):
         cues.add("percent")
+    elif re.search(r"\b(how long|how much time|how many (days|weeks|months|years)|cuánto tiempo)\b", q):
+        cues.add("duration")
     elif re.search(r"\b(how many|how much|number of|cuántos|cuántas|cuánto|número)\b", q):
         cues.add("number")
     if re.search(r"\b(when|what year|which year|what date|cuándo|qué año|en qué fecha)\b", q):
@@ -207,10 +211,15 @@ def has_cue(text: str, cue: str) -> bool:
     False
     >>> has_cue("Fifty percent of the victims", "percent"), has_cue("five are adult women", "number")
     (True, True)
+    >>> has_cue("The three days between their arrest", "duration"), has_cue("557 were deported in 2010", "duration")
+    (True, False)
     """
     text = re.sub(r"^- \(\d+\)", " ", _URL.sub(" ", text))
     if cue == "percent":
         return bool(re.search(r"\d\s?%|\bpercent\b", text))
+    if cue == "duration":
+        return bool(re.search(r"\b(\d[\d,.]*|a few|several|one|two|three|four|five|six|seven|eight|nine|ten|"
+                              r"\w+teen|\w+ty)(\s+and\s+\w+)?\s+(days?|weeks?|months?|years?|decades?|centuries)\b", text, re.I))
     if cue == "number":
         return bool(re.search(r"(?<![\w-])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|"
                               r"nine|ten|hundred|thousand|million|billion|trillion)\b", text, re.I))
@@ -546,7 +555,8 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
                      score=scored[0].score if scored else None), ranked
     parts, citations = [], []
     chosen = choose(scored, t, detail, max_sentences)
-    cues = question_cues(query)
+    # A span can be worded many ways ("until 2006", "for centuries"): it guides the score only.
+    cues = question_cues(query) - {"duration"}
     if cues and not any(all(has_cue(t.sentences[c.index].text, cue) for cue in cues) for c in chosen):
         # "How many doctors…?" answered by a sentence with no count is no answer.
         return Draft(REFUSALS[lang], True, why=f"no sentence found gives the {'/'.join(sorted(cues))} asked for",
