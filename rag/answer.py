@@ -200,6 +200,7 @@ def question_cues(question: str) -> set[str]:
     return cues
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
 
 
@@ -245,6 +246,7 @@ class Tables:
     vocabulary: frozenset[str]  # every word of the corpus (numbers without separators)
     chunk_words: dict[str, str]  # chunk id -> its section's words, lower-case, space-joined
     chunk_entities: dict[str, np.ndarray]  # chunk id -> vectors of the names its section contains
+    name_vectors: dict[str, np.ndarray]  # every name the sections contain -> its vector
     anchors: dict  # doc id -> link anchors
     references: tuple[Reference, ...]
     e5_matrix: np.ndarray | None = None  # the sentences in multilingual-e5's space, if indexed
@@ -276,7 +278,7 @@ class Tables:
                    idf_table(sents), frozenset(vocabulary),
                    {k: " ".join(words_of(v)) for k, v in section_text.items()},
                    {k: np.stack([vecs[n] for n in ns]) if ns else np.zeros((0, dim), np.float32)
-                    for k, ns in names.items()},
+                    for k, ns in names.items()}, vecs,
                    {d.doc_id: d.anchors for d in corpus.documents}, index.references,
                    np.asarray(e5.reconstruct_n(0, len(sents)), dtype=np.float32) if e5 is not None and sents else None)
 
@@ -334,13 +336,23 @@ def uncovered(names: list[str], name_vecs: np.ndarray, chunk_id: str, t: Tables)
     "Japan" is not covered by one naming Germany and Russia only.
     """
     words, vecs = t.chunk_words.get(chunk_id, ""), t.chunk_entities.get(chunk_id)
-    missing = []
-    for name, v in zip(names, name_vecs):
-        spelled = bool(re.search(name_pattern(name), words))
-        meant = vecs is not None and len(vecs) and float((vecs @ v).max()) >= ENTITY_MATCH
-        if not (spelled or meant):
-            missing.append(name)
-    return missing
+    return [name for name, v in zip(names, name_vecs) if not covers(name, v, words, vecs)]
+
+
+def covers(name: str, vec: np.ndarray, words: str, vecs: np.ndarray | None) -> bool:
+    """Whether a text (its ``words_of``, space-joined, and the vectors of the names
+    it holds) spells ``name`` or names something within ENTITY_MATCH of it."""
+    if re.search(name_pattern(name), words):
+        return True
+    return vecs is not None and len(vecs) > 0 and float((vecs @ vec).max()) >= ENTITY_MATCH
+
+
+def sentence_covers(i: int, names: list[str], name_vecs: np.ndarray, t: Tables) -> bool:
+    """Whether sentence ``i`` spells or means any of ``names``."""
+    text = t.sentences[i].text
+    own = [t.name_vectors[n] for n in names_in(text, skip_first=False) if n in t.name_vectors]
+    words = " ".join(words_of(text))
+    return any(covers(n, v, words, np.stack(own) if own else None) for n, v in zip(names, name_vecs))
 
 
 def choose(scored: list[Scored], t: Tables, detail: bool = False, max_sentences: int = 3) -> list[Scored]:
@@ -561,6 +573,14 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
         # "How many doctors…?" answered by a sentence with no count is no answer.
         return Draft(REFUSALS[lang], True, why=f"no sentence found gives the {'/'.join(sorted(cues))} asked for",
                      score=scored[0].score), ranked
+    # "How many victims were recorded in Mexico?" answered by a count about something else,
+    # from a section that names Mexico, is no answer either: the sentence with the figure
+    # must name (or mean) one of the question's names. Years are checked above.
+    named = [(n, v) for n, v in zip(names, name_vecs if name_vecs is not None else ()) if not _YEAR.fullmatch(n)]
+    if cues and named and not any(all(has_cue(t.sentences[c.index].text, cue) for cue in cues)
+                                  and sentence_covers(c.index, *zip(*named), t) for c in chosen):
+        return Draft(REFUSALS[lang], True, why=f"no sentence found gives the {'/'.join(sorted(cues))} "
+                                               f"for {', '.join(n for n, _ in named)}", score=scored[0].score), ranked
     # ~6 words of attribution per sentence ("Citing UNODC, it adds:").
     shares = budgets([len(t.sentences[s.index].text.split()) for s in chosen], WORDS[detail] - 6 * len(chosen))
     for n, (s, share) in enumerate(zip(chosen, shares), start=1):

@@ -78,6 +78,14 @@ def test_a_count_question_needs_a_count_in_the_answer(pipeline):
     assert not b.abstained and "14,145" in b.answer
 
 
+def test_the_figure_must_be_about_the_name_asked_for(pipeline):
+    # The section names Mexico (Pegasus, Ayotzinapa) and holds counts, but no count is about Mexico.
+    a = pipeline.ask("How many victims of trafficking were detected in Mexico?")
+    assert a.abstained and "for Mexico" in a.notice
+    b = pipeline.ask("How many girls were recorded in North America?")
+    assert not b.abstained and "2,053" in b.answer
+
+
 def test_suggested_questions_are_answered_from_their_section(pipeline):
     for section, questions in pipeline.corpus.suggestions.items():
         for q in questions:
