@@ -193,6 +193,9 @@ def question_cues(question: str) -> set[str]:
         cues.add("percent")
     elif re.search(r"\b(how long|how much time|how many (days|weeks|months|years)|cuánto tiempo)\b", q):
         cues.add("duration")
+    elif re.search(r"\b(budget|revenue|how much money|how much did \w+( \w+)? (cost|earn|spend|pay|raise)|"
+                   r"cost of|presupuesto|cuánto dinero)\b", q):
+        cues.add("money")
     elif re.search(r"\b(how many|how much|number of|cuántos|cuántas|cuánto|número)\b", q):
         cues.add("number")
     if re.search(r"\b(when|what year|which year|what date|cuándo|qué año|en qué fecha)\b", q):
@@ -201,6 +204,8 @@ def question_cues(question: str) -> set[str]:
 
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_SPAN = re.compile(r"\b(\d[\d,.]*|a few|several|one|two|three|four|five|six|seven|eight|nine|ten|\w+teen|\w+ty)"
+                   r"(\s+and\s+\w+)?\s+(days?|weeks?|months?|years?|decades?|centuries)\b", re.I)
 _MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
 
 
@@ -214,16 +219,25 @@ def has_cue(text: str, cue: str) -> bool:
     (True, True)
     >>> has_cue("The three days between their arrest", "duration"), has_cue("557 were deported in 2010", "duration")
     (True, False)
+    >>> has_cue("On December 18, during its 68th Session, three years earlier, it approved 64/293", "number")
+    False
+    >>> has_cue("a group has raised billions of dollars", "money"), has_cue("it was published by UNODC", "money")
+    (True, False)
     """
     text = re.sub(r"^- \(\d+\)", " ", _URL.sub(" ", text))
     if cue == "percent":
         return bool(re.search(r"\d\s?%|\bpercent\b", text))
     if cue == "duration":
-        return bool(re.search(r"\b(\d[\d,.]*|a few|several|one|two|three|four|five|six|seven|eight|nine|ten|"
-                              r"\w+teen|\w+ty)(\s+and\s+\w+)?\s+(days?|weeks?|months?|years?|decades?|centuries)\b", text, re.I))
+        return bool(_SPAN.search(text))
+    if cue == "money":
+        return bool(re.search(r"[$€£]\s?\d|\b(dollars?|euros?|pounds|USD|EUR)\b", text, re.I))
     if cue == "number":
+        # Spans ("three years"), resolutions ("64/293"), ordinals ("68th") and days ("December 18") count nothing.
+        for rx in (_SPAN, r"[\w/]*\d/\d[\w/]*", r"\b\d+(st|nd|rd|th)\b", rf"{_MONTH} \d\d?\b|\b\d\d? {_MONTH}"):
+            text = re.sub(rx, " ", text)
         return bool(re.search(r"(?<![\w-])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|"
-                              r"nine|ten|hundred|thousand|million|billion|trillion)\b", text, re.I))
+                              r"nine|ten|hundred|thousand|million|billion|trillion|\w+fold|doubled|tripled|quadrupled|halved|twice)\b",
+                              text, re.I))
     return bool(re.search(rf"\b(1[89]|20)\d\d\b|{_MONTH}", text))
 
 
