@@ -12,6 +12,10 @@
 Everything goes to 127.0.0.1 through Gradio's HTTP API (``/gradio_api/call/ask``),
 the same queue the browser uses. Targets: cold start < 8 s, p95 < 1 s with 20
 users on 2 cores. The figures are printed, not asserted (the cores may be shared).
+
+Measured on 2 cores (median of 3 runs, range in brackets): cold start 4.57 s
+(4.41-4.70), was 5.92 s (5.78-6.25) before the app held off the cyclic garbage
+collector during start-up; warm p50 20 ms; 20 users p95 about 0.5 s.
 """
 from __future__ import annotations
 
