@@ -595,6 +595,13 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
                                   and sentence_covers(c.index, *zip(*named), t) for c in chosen):
         return Draft(REFUSALS[lang], True, why=f"no sentence found gives the {'/'.join(sorted(cues))} "
                                                f"for {', '.join(n for n, _ in named)}", score=scored[0].score), ranked
+    # "What was the slogan in 2020?" is not answered by the 2019 slogan: a year the question
+    # names must be in a chosen sentence or the one before it ("In 2019, … . It was …").
+    years = [n for n in names if _YEAR.fullmatch(n)]
+    if years and not any(y in t.sentences[i].text for y in years for c in chosen
+                         for i in (c.index, c.index - 1) if i >= 0):
+        return Draft(REFUSALS[lang], True, why=f"no sentence found is about {', '.join(years)}",
+                     score=scored[0].score), ranked
     # ~6 words of attribution per sentence ("Citing UNODC, it adds:").
     shares = budgets([len(t.sentences[s.index].text.split()) for s in chosen], WORDS[detail] - 6 * len(chosen))
     for n, (s, share) in enumerate(zip(chosen, shares), start=1):
