@@ -456,6 +456,9 @@ def trim(text: str, query: str, limit: int) -> tuple[int, int]:
             break
         lo, hi = grow[-1] if len(grow) == 2 and size(*grow[-1]) <= size(*grow[0]) else grow[0]
     start, end = clauses[lo][0], clauses[hi][1]
+    words = list(re.finditer(r"\S+", text[start:end]))
+    if len(words) > limit:  # one clause longer than the budget: its first ``limit`` words
+        end = start + words[max(1, limit) - 1].end()
     return start, len(text[:end].rstrip(" ,;:-"))
 
 
@@ -602,8 +605,12 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
                          for i in (c.index, c.index - 1) if i >= 0):
         return Draft(REFUSALS[lang], True, why=f"no sentence found is about {', '.join(years)}",
                      score=scored[0].score), ranked
-    # ~6 words of attribution per sentence ("Citing UNODC, it adds:").
-    shares = budgets([len(t.sentences[s.index].text.split()) for s in chosen], WORDS[detail] - 6 * len(chosen))
+    # The cap counts every word of the answer: each quote's attribution ("The report, citing
+    # European Parliament, states:" is 7), its marker and up to two "…" come out of it.
+    whole = [t.sentences[s.index] for s in chosen]
+    overhead = sum(len(frame(w.text, n == 0, source_of(w.doc_id, w.start, w.end, w.text, t.anchors, t.references),
+                             t.references).split()) - len(w.text.split()) + 3 for n, w in enumerate(whole))
+    shares = budgets([len(w.text.split()) for w in whole], WORDS[detail] - overhead)
     for n, (s, share) in enumerate(zip(chosen, shares), start=1):
         sent = t.sentences[s.index]
         a, b = trim(sent.text, query, share)
