@@ -26,6 +26,7 @@ import numpy as np
 from .chunk import _URL, Chunk, Sentence, names_in  # noqa: F401  (Chunk: suggest()'s doctest)
 from .load import Reference
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
+from .places import countries
 from .retrieve import Passage, tokenize
 
 REFUSAL = "The report doesn't cover this."
@@ -148,13 +149,20 @@ _FOLLOW = re.compile(r"^(and|but|also|what about|how about|and what about|and ho
 _PRONOUN = re.compile(r"\b(they|them|their|it|its|he|she|his|her|him)\b|\b(this|that|these|those)\s*\?", re.I)
 _WH = re.compile(r"^[¿¡\s]*(who|what|when|where|which|why|how|is|are|does|do|did|can|qué|quién|cuál|cuándo|dónde|cómo|cuántos|cuántas|por qué)\b", re.I)
 _NAME_STOP = {"the", "and", "of", "de", "del", "y"}
-def question_names(query: str) -> list[str]:
+def question_names(query: str, lang: str = "en") -> list[str]:
     """Names and years a passage must contain (or mean) to answer the question.
+    Of a non-English question's names only places are checked ("Japón": the report
+    must say Japan or Japón); "Trata" or "Unión Europea" would need translating.
 
     >>> question_names("What was the 2019 slogan of the World Day against Trafficking?")
     ['the World Day', 'Trafficking', '2019']
+    >>> question_names("¿Cuántas víctimas de trata se detectaron en Japón en 2018?", "es")
+    ['Japón', '2018']
     """
-    return names_in(query) + re.findall(r"\b(?:19|20)\d\d\b", query)
+    names = names_in(query)
+    if lang != "en":
+        names = [n for n in names if countries(n)]
+    return names + re.findall(r"\b(?:19|20)\d\d\b", query)
 
 
 def rewrite_followup(question: str, history: list[tuple[str, str]] | None) -> str:
@@ -355,8 +363,9 @@ def uncovered(names: list[str], name_vecs: np.ndarray, chunk_id: str, t: Tables)
 
 def covers(name: str, vec: np.ndarray, words: str, vecs: np.ndarray | None) -> bool:
     """Whether a text (its ``words_of``, space-joined, and the vectors of the names
-    it holds) spells ``name`` or names something within ENTITY_MATCH of it."""
-    if re.search(name_pattern(name), words):
+    it holds) spells ``name`` or the country it stands for ("Washington"), or names
+    something within ENTITY_MATCH of it."""
+    if any(re.search(name_pattern(n), words) for n in (name, *countries(name))):
         return True
     return vecs is not None and len(vecs) > 0 and float((vecs @ vec).max()) >= ENTITY_MATCH
 
@@ -562,7 +571,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
             names: list[str] = (), name_vecs: np.ndarray | None = None, detail: bool = False,
             lex_weight: float = 0.35, max_sentences: int = 3, e5: bool = False) -> tuple[Draft, list[Passage]]:
     """Choose, attribute and cite sentences, or refuse. ``names`` are the
-    question's names (``question_names``; none for non-English questions) and
+    question's names (``question_names``; only countries for non-English ones) and
     ``name_vecs`` their vectors; ``e5``: ``qvec`` is a multilingual-e5 vector.
     Returns the draft and the passages re-ranked by their best sentence."""
     lang = language(question)

@@ -71,7 +71,8 @@ class Pipeline:
         """The query's vector, its names' vectors, whether they are multilingual-e5's, and the passages."""
         if self.e5 is not None and answer_mod.language(query) != "en":
             qvec = self.e5.encode_queries([query])[0]
-            return qvec, None, True, self.retriever.search(query, depth, "multilingual", self.cfg.rrf_k, qvec=qvec)
+            name_vecs = self.embedder.encode(list(names))  # the passages' names are in MiniLM's space
+            return qvec, name_vecs, True, self.retriever.search(query, depth, "multilingual", self.cfg.rrf_k, qvec=qvec)
         vecs = self.embedder.encode([query, *names])
         return vecs[0], vecs[1:], False, self.retriever.search(query, depth, mode, self.cfg.rrf_k, qvec=vecs[0])
 
@@ -88,7 +89,7 @@ class Pipeline:
         question = answer_mod.clean_question(question)
         query = answer_mod.rewrite_followup(question, [tuple(h) for h in history or []][-3:])
         lang = answer_mod.language(question)
-        names = answer_mod.question_names(query) if lang == "en" else []
+        names = answer_mod.question_names(query, lang)
         qvec, name_vecs, e5, passages = self._retrieve(query, ANSWER_DEPTH, self.cfg.retriever, names)
         draft, ranked = answer_mod.extract(question, query, qvec, passages, self.tables, names, name_vecs,
                                            detail, self.cfg.lex_weight, self.cfg.max_sentences, e5)

@@ -91,6 +91,15 @@ def test_the_figure_must_be_about_the_name_asked_for(pipeline):
     assert not b.abstained and "2,053" in b.answer
 
 
+def test_a_capital_or_spanish_name_stands_for_its_country(pipeline):
+    a = pipeline.ask("When did Washington ratify the Protocol?")  # the report says "United States"
+    assert not a.abstained and "2005" in a.answer
+    b = pipeline.ask("¿Cuánto tiempo tardó Alemania en ratificar el Protocolo?")  # Alemania: Germany
+    assert not b.abstained and "Germany, 6 years" in b.answer
+    c = pipeline.ask("¿Cuántas víctimas se detectaron en Japón?")  # the report never names Japan
+    assert c.abstained and "Japón" in c.notice and c.answer == "El informe no trata este tema."
+
+
 def test_the_year_asked_about_must_be_in_the_answer(pipeline):
     a = pipeline.ask("What slogan did the World Day against Trafficking in Persons have in 2020?")
     assert a.abstained and "2020" in a.notice  # the report gives 2019's; 2020 appears elsewhere
