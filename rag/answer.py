@@ -490,18 +490,35 @@ def source_of(doc_id: str, start: int, end: int, text: str, anchors_by_doc: dict
     return Source(best[1].n, best[1].title, best[1].url) if best else None
 
 
-def frame(quote: str, first: bool, source: Source | None, references: tuple[Reference, ...]) -> str:
-    """Attribute a quote: the report speaks, never the bot."""
+LEADS = {  # the attribution before each quote, in the question's language
+    "en": {"figure": "A figure caption in the report reads", "photo": "A photo credit in the report reads",
+           "first": "The report states", "next": "It adds",
+           "first_citing": "The report, citing {pub}, states", "next_citing": "Citing {pub}, it adds"},
+    "es": {"figure": "Un pie de figura del informe dice", "photo": "Un crédito fotográfico del informe dice",
+           "first": "El informe afirma", "next": "Añade",
+           "first_citing": "El informe, citando a {pub}, afirma", "next_citing": "Citando a {pub}, añade"},
+}
+
+
+def frame(quote: str, first: bool, source: Source | None, references: tuple[Reference, ...],
+          lang: str = "en") -> str:
+    """Attribute a quote: the report speaks, never the bot. The quote stays in the
+    report's English; the words around it follow the question's language.
+
+    >>> frame("Fifty percent …", True, None, ()), frame("Fifty percent …", False, None, (), "es")
+    ('The report states: “Fifty percent …”', 'Añade: “Fifty percent …”')
+    """
+    leads = LEADS.get(lang, LEADS["en"])
     q = quote.strip()
     if q.startswith("Figure:") or q.startswith("Figure note:") or q.startswith("Source: "):
-        lead = "A figure caption in the report reads"
+        lead = leads["figure"]
     elif q.startswith("Photo credit:"):
-        lead = "A photo credit in the report reads"
+        lead = leads["photo"]
     elif source is not None:
         pub = next((r.publisher for r in references if r.n == source.ref and r.publisher), "") or source.title
-        lead = f"The report, citing {pub}, states" if first else f"Citing {pub}, it adds"
+        lead = leads["first_citing" if first else "next_citing"].format(pub=pub)
     else:
-        lead = "The report states" if first else "It adds"
+        lead = leads["first" if first else "next"]
     return f"{lead}: “{q}”"
 
 
@@ -618,7 +635,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # European Parliament, states:" is 7), its marker and up to two "…" come out of it.
     whole = [t.sentences[s.index] for s in chosen]
     overhead = sum(len(frame(w.text, n == 0, source_of(w.doc_id, w.start, w.end, w.text, t.anchors, t.references),
-                             t.references).split()) - len(w.text.split()) + 3 for n, w in enumerate(whole))
+                             t.references, lang).split()) - len(w.text.split()) + 3 for n, w in enumerate(whole))
     shares = budgets([len(w.text.split()) for w in whole], WORDS[detail] - overhead)
     for n, (s, share) in enumerate(zip(chosen, shares), start=1):
         sent = t.sentences[s.index]
@@ -629,5 +646,5 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
         cit = make_citation(n, sent, s.passage, src)
         citations.append(cit)
         quote = ("… " if a > 0 else "") + cit.quote + (" …" if b < len(t.sentences[s.index].text.rstrip()) else "")
-        parts.append(f"{frame(quote, n == 1, src, t.references)} [{n}]")
+        parts.append(f"{frame(quote, n == 1, src, t.references, lang)} [{n}]")
     return Draft(" ".join(parts), False, tuple(citations), score=scored[0].score), ranked
