@@ -27,7 +27,7 @@ from .chunk import _URL, Chunk, Sentence, names_in  # noqa: F401  (Chunk: sugges
 from .load import Reference
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import countries
-from .retrieve import Passage, tokenize
+from .retrieve import Passage, asked_reference, tokenize
 
 REFUSAL = "The report doesn't cover this."
 REFUSALS = {"en": REFUSAL, "es": "El informe no trata este tema."}
@@ -48,6 +48,7 @@ ENTITY_MATCH = 0.77
 META_SECTIONS = {"References": r"\b(references?|sources?|titles?|articles?|websites?|links?|urls?|cited|cites?|listed|publish\w*|fuentes?|referencias?|t[ií]tulos?)\b",
                  "Contents": r"\b(pages?|sections?|chapters?|contents|index|p[aá]ginas?|secci[oó]n)\b"}
 META_PENALTY = 0.3
+REFERENCE_ITEM = 0.5  # "What is reference 4?": the list item "- (4) …" itself, whatever its cosine
 SHORT_SENTENCE = 12  # words; a shorter best sentence is followed by the next one
 KEEP_WITHIN = 0.10  # a second sentence must score within this of the best one
 STRONG = 0.6  # below this best score, runners-up must come from the best sentence's section
@@ -321,6 +322,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     q_weight = sum(t.idf.get(x, 1.0) for x in q_terms) or 1.0
     cues = question_cues(question)
     meta_ok = {name: bool(re.search(rx, question, re.I)) for name, rx in META_SECTIONS.items()}
+    item = f"- ({asked_reference(question)})"
     seen, out = set(), []
     for p in passages:
         for i in t.by_chunk.get(p.chunk.chunk_id, ()):
@@ -332,7 +334,8 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             lex = sum(t.idf.get(x, 1.0) for x in q_terms & t.sentence_terms[i]) / q_weight
             cue = (sum(has_cue(text, c) for c in cues) / len(cues)) if cues else 0.5
             meta = META_PENALTY if meta_ok.get(t.sentences[i].section) is False else 0.0
-            out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank - meta))
+            ref = REFERENCE_ITEM if text.startswith(item) else 0.0
+            out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank - meta + ref))
     return sorted(out, key=lambda x: -x.score)
 
 

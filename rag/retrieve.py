@@ -17,6 +17,7 @@ two e5 lists alone 12 of 15).
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,21 @@ from .index import Index
 # where recall@5 on the eval set stopped changing.
 DEPTH = 30
 MODES = ("hybrid", "dense", "bm25", "multilingual")
+_ASKED_REF = re.compile(r"\b(?:references?|ref\.|footnotes?|referencias?)\s*(?:no\.?\s*|number\s*|n[º°]\s*|#\s*)?"
+                        r"\(?(\d{1,3})\)?", re.I)
+
+
+def asked_reference(question: str) -> int | None:
+    """The number of the reference a question asks about: the list item "- (4) …"
+    is found by its number, which no embedding or BM25 term carries.
+
+    >>> asked_reference("What is the title of reference 4?"), asked_reference("Who published ref. (13)?")
+    (4, 13)
+    >>> asked_reference("How many references does the report list?") is None
+    True
+    """
+    m = _ASKED_REF.search(question)
+    return int(m.group(1)) if m else None
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,11 @@ class Retriever:
         for si, s in enumerate(index.sentences):
             self.chunks_of_sentence[si] = [ci for ci in by_doc.get(s.doc_id, ())
                                            if index.chunks[ci].start <= s.start < index.chunks[ci].end]
+        # reference number -> the chunks holding its list item ("- (4) IPS. …")
+        self.reference_chunks: dict[int, list[int]] = {}
+        for ci, c in enumerate(index.chunks):
+            for n in re.findall(r"(?m)^- \((\d{1,3})\)", c.text):
+                self.reference_chunks.setdefault(int(n), []).append(ci)
         self.bm25 = bm25s.BM25()
         self.bm25.index(tokenize([f"{c.section} {c.text}" for c in index.chunks]), show_progress=False)
 
@@ -121,16 +142,17 @@ class Retriever:
             raise ValueError("multilingual search needs an index built with multilingual vectors and a query vector")
         if qvec is None and mode != "bm25":
             qvec = self.embedder.encode([query])[0]
+        referenced = self.reference_chunks.get(asked_reference(query), [])
         if mode == "multilingual":
             ranked = rrf([[i for i, _ in self.dense_ranking(qvec, e5=True)],
-                          [i for i, _ in self.sentence_ranking(qvec, e5=True)]], rrf_k)
+                          [i for i, _ in self.sentence_ranking(qvec, e5=True)], referenced], rrf_k)
         elif mode == "dense":
             ranked = self.dense_ranking(qvec)
         elif mode == "bm25":
             ranked = self.bm25_ranking(query)
         else:
             ranked = rrf([[i for i, _ in self.dense_ranking(qvec)], [i for i, _ in self.bm25_ranking(query)],
-                          [i for i, _ in self.sentence_ranking(qvec)]], rrf_k)
+                          [i for i, _ in self.sentence_ranking(qvec)], referenced], rrf_k)
         out: list[Passage] = []
         for i, score in ranked:
             chunk = self.index.chunks[i]

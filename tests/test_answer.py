@@ -100,6 +100,13 @@ def test_a_capital_or_spanish_name_stands_for_its_country(pipeline):
     assert c.abstained and "Japón" in c.notice and c.answer == "El informe no trata este tema."
 
 
+@pytest.mark.parametrize("q,n", [("What is reference 7?", 7), ("Who published ref. (10)?", 10),
+                                 ("¿Cuál es la referencia 11?", 11)])
+def test_a_reference_is_found_by_its_number(pipeline, q, n):
+    a = pipeline.ask(q)
+    assert not a.abstained and a.citations[0].quote.startswith(f"- ({n})"), a.answer
+
+
 def test_the_year_asked_about_must_be_in_the_answer(pipeline):
     a = pipeline.ask("What slogan did the World Day against Trafficking in Persons have in 2020?")
     assert a.abstained and "2020" in a.notice  # the report gives 2019's; 2020 appears elsewhere
