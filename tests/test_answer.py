@@ -107,6 +107,15 @@ def test_a_reference_is_found_by_its_number(pipeline, q, n):
     assert not a.abstained and a.citations[0].quote.startswith(f"- ({n})"), a.answer
 
 
+def test_a_figure_beside_the_topic_is_no_answer(pipeline):
+    # The plan's sentence holds counts (148 countries, 121 signatories), none about rescues.
+    a = pipeline.ask("How many traffickers did the Global Plan of Action convict?")
+    assert a.abstained and "convict" in a.notice, a.answer
+    # The report names no hotline; its figures are no phone number.
+    b = pipeline.ask("Which helpline number can victims call, according to the report?")
+    assert b.abstained and "contact" in b.notice, b.answer
+
+
 def test_the_year_asked_about_must_be_in_the_answer(pipeline):
     a = pipeline.ask("What slogan did the World Day against Trafficking in Persons have in 2020?")
     assert a.abstained and "2020" in a.notice  # the report gives 2019's; 2020 appears elsewhere
