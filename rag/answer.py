@@ -174,6 +174,26 @@ def question_names(query: str, lang: str = "en") -> list[str]:
     return names + re.findall(r"\b(?:19|20)\d\d\b", query)
 
 
+def name_countries(query: str, vocabulary: frozenset[str]) -> str:
+    """Follow a place the report never names with the country it stands for and
+    the report does name, so retrieval finds "the United States" for "Washington".
+
+    >>> v = frozenset({"united", "states", "cuba"})
+    >>> name_countries("When did Washington or the American envoy answer Havana?", v)
+    'When did Washington (United States) or the American (United States) envoy answer Havana (Cuba)?'
+    >>> name_countries("When did the United States or Japan ratify it?", v)
+    'When did the United States or Japan ratify it?'
+    """
+    for name in names_in(query, skip_first=False):
+        if set(words_of(name)) - _NAME_STOP <= vocabulary:
+            continue
+        # "American" is also the demonym of the Northern Mariana Islands: keep what the report names.
+        named = [c for c in countries(name) if set(words_of(c)) <= vocabulary]
+        if named:
+            query = query.replace(name, f"{name} ({', '.join(named)})", 1)
+    return query
+
+
 def rewrite_followup(question: str, history: list[tuple[str, str]] | None) -> str:
     """Make an elliptical follow-up a full question, using the previous question.
 

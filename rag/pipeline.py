@@ -78,6 +78,7 @@ class Pipeline:
 
     def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Passage]:
         """The passages ``ask`` would read: fused retrieval, re-ranked by best sentence."""
+        query = answer_mod.name_countries(query, self.tables.vocabulary)
         qvec, _, e5, passages = self._retrieve(query, max(ANSWER_DEPTH, k or 0), mode or self.cfg.retriever)
         scored = answer_mod.score_sentences(query, qvec, passages, self.tables, self.cfg.lex_weight, e5)
         return answer_mod.rerank(passages, scored)[:k or self.cfg.k]
@@ -88,6 +89,7 @@ class Pipeline:
         t0 = time.perf_counter()
         question = answer_mod.clean_question(question)
         query = answer_mod.rewrite_followup(question, [tuple(h) for h in history or []][-3:])
+        query = answer_mod.name_countries(query, self.tables.vocabulary)
         lang = answer_mod.language(question)
         names = answer_mod.question_names(query, lang)
         qvec, name_vecs, e5, passages = self._retrieve(query, ANSWER_DEPTH, self.cfg.retriever, names)
