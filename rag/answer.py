@@ -27,7 +27,7 @@ from .chunk import _URL, Chunk, Sentence, names_in  # noqa: F401  (Chunk: sugges
 from .load import Reference
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import countries
-from .retrieve import Passage, asked_reference, tokenize
+from .retrieve import Passage, _stopwords, asked_reference, tokenize
 
 REFUSAL = "The report doesn't cover this."
 REFUSALS = {"en": REFUSAL, "es": "El informe no trata este tema."}
@@ -59,6 +59,7 @@ ON_TOPIC = 0.5
 # nothing: "How many traffickers were convicted?" is not about any sentence saying "trafficking".
 COMMON_IDF = 1.5
 CUE_WORDS = " percent percentage share proportion fraction number year date many much time long"
+FOLLOW_SIMILAR = 0.3  # below this, "And X?" is appended to the previous question, not swapped in
 STRONG = 0.6  # below this best score, runners-up must come from the best sentence's section
 NEAR_DUPLICATE = 0.92  # cosine above which two sentences say the same thing
 
@@ -194,14 +195,21 @@ def name_countries(query: str, vocabulary: frozenset[str]) -> str:
     return query
 
 
-def rewrite_followup(question: str, history: list[tuple[str, str]] | None) -> str:
+def rewrite_followup(question: str, history: list[tuple[str, str]] | None, similar=None) -> str:
     """Make an elliptical follow-up a full question, using the previous question.
+    ``similar(phrase, candidates)`` (cosines; the pipeline passes MiniLM's) lets a
+    follow-up without names swap the previous question's closest phrase.
 
     >>> rewrite_followup("And how many in Western and Southern Europe?",
     ...                  [("How many women victims were recorded in North America?", "5,735")])
     'How many women victims were recorded in Western and Southern Europe?'
     >>> rewrite_followup("What about the Netherlands?", [("How long did Germany take to ratify the protocol?", "")])
     'How long did the Netherlands take to ratify the protocol?'
+    >>> rewrite_followup("And for forced labor?", [("What share are trafficked for sexual exploitation?", "")],
+    ...                  lambda p, cs: [float(c == "sexual exploitation") for c in cs])
+    'What share are trafficked for forced labor?'
+    >>> rewrite_followup("How many of them signed?", [("How many countries met in Palermo?", "")])
+    'How many of them signed? (How many countries met in Palermo?)'
     >>> rewrite_followup("Who edited the report?", [("How long did Germany take?", "")])
     'Who edited the report?'
     """
@@ -210,16 +218,43 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None) -> st
     prev = history[-1][0]
     connective = _FOLLOW.match(question)
     short = len(question.split()) <= 3 and not _WH.match(question)
-    if not (connective or short or _PRONOUN.search(question)):
-        return question
-    rest = question[connective.end():] if connective else question
-    new = names_in(rest, skip_first=not connective) or ([rest.strip(" ?¿")] if connective and len(rest.split()) <= 4 else [])
-    old = names_in(prev)
+    if not (connective or short):
+        # A whole question leaning on a pronoun keeps its words; the previous one is context.
+        return f"{question} ({prev})" if _PRONOUN.search(question) else question
+    rest = (question[connective.end():] if connective else question).strip(" ?¿")
+    new, old = names_in(rest, skip_first=not connective), names_in(prev)
     if new and old:
         return prev.replace(old[-1], new[-1], 1)
-    if connective or short:
-        return f"{prev.rstrip('?')} — {rest.strip()}"
-    return f"{question} ({prev})"
+    if similar is not None and not new and 0 < len(rest.split()) <= 5:
+        prep = re.match(r"(for|in|of|about|from|to|on|among|with|the)\s+", rest, re.I)
+        core = rest[prep.end():] if prep else rest
+        span = closest_span(prev, core, similar, after=prep.group(1) if prep else None)
+        if span is not None:
+            return prev[:span[0]] + core + prev[span[1]:]
+    return f"{prev.rstrip('?')} — {rest}"
+
+
+def closest_span(text: str, phrase: str, similar, after: str | None = None) -> tuple[int, int] | None:
+    """The run of one to three content words of ``text`` most like ``phrase``
+    ("boys" -> "men" in "How many men victims…"), if its cosine reaches FOLLOW_SIMILAR.
+    ``after``: a preposition the follow-up began with ("And for forced labor?"); runs
+    right after it in ``text`` ("…trafficked for sexual exploitation") go first."""
+    stop = set(_stopwords()) | {"what", "which", "who", "how", "when", "where", "why"}
+    runs, run = [], []
+    for m in re.finditer(r"[\w'-]+", text):
+        if m.group().lower() in stop:
+            runs, run = runs + [run] if run else runs, []
+        else:
+            run.append(m)
+    runs += [run] if run else []
+    spans = sorted({(r[i].start(), r[j].end()) for r in runs for i in range(len(r)) for j in range(i, min(i + 3, len(r)))})
+    if after:
+        spans = [sp for sp in spans if re.search(rf"\b{re.escape(after)}\s+$", text[:sp[0]], re.I)] or spans
+    if not spans:
+        return None
+    sims = similar(phrase, [text[a:b] for a, b in spans])
+    best = max(range(len(spans)), key=lambda k: sims[k])
+    return spans[best] if sims[best] >= FOLLOW_SIMILAR else None
 
 
 def question_cues(question: str) -> set[str]:

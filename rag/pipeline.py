@@ -76,6 +76,10 @@ class Pipeline:
         vecs = self.embedder.encode([query, *names])
         return vecs[0], vecs[1:], False, self.retriever.search(query, depth, mode, self.cfg.rrf_k, qvec=vecs[0])
 
+    def _similar(self, phrase: str, candidates: list[str]) -> list[float]:
+        vecs = self.embedder.encode([phrase, *candidates])
+        return [float(x) for x in vecs[1:] @ vecs[0]]
+
     def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Passage]:
         """The passages ``ask`` would read: fused retrieval, re-ranked by best sentence."""
         query = answer_mod.name_countries(query, self.tables.vocabulary)
@@ -88,7 +92,7 @@ class Pipeline:
         """Answer ``question`` (raises ValueError with a message for bad input)."""
         t0 = time.perf_counter()
         question = answer_mod.clean_question(question)
-        query = answer_mod.rewrite_followup(question, [tuple(h) for h in history or []][-3:])
+        query = answer_mod.rewrite_followup(question, [tuple(h) for h in history or []][-3:], self._similar)
         query = answer_mod.name_countries(query, self.tables.vocabulary)
         lang = answer_mod.language(question)
         names = answer_mod.question_names(query, lang)

@@ -161,6 +161,18 @@ def test_followups_are_rewritten_with_the_previous_subject(pipeline):
     assert "Netherlands" in b.query and "5 years" in b.answer
 
 
+def test_a_followup_without_names_swaps_the_closest_phrase(pipeline):
+    a = pipeline.ask("And boys?", history=[("How many men victims were recorded in North America?", "")])
+    assert "boys" in a.query and "North America" in a.query and "men" not in a.query.split(), a.query
+    b = pipeline.ask("And for forced labor?",
+                     history=[("What share of victims are trafficked for sexual exploitation?", "50%")])
+    assert b.query == "What share of victims are trafficked for forced labor?"
+    assert "forced labor" in b.answer
+    c = pipeline.ask("How many of them signed the Convention?",
+                     history=[("How many countries met in Palermo in December 2000?", "148")])
+    assert c.query.startswith("How many of them signed the Convention?"), "a whole question keeps its words"
+
+
 def test_standalone_followups_are_left_alone():
     hist = [("How long did Germany take to ratify the protocol?", "")]
     assert rewrite_followup("Who edited this report?", hist) == "Who edited this report?"
