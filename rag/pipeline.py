@@ -33,7 +33,7 @@ class Pipeline:
                  e5: MultilingualEmbedder | None = None) -> None:
         self.cfg, self.corpus, self.index, self.embedder = cfg, corpus, index, embedder
         # Spanish questions go to multilingual-e5 when the index has its vectors.
-        self.e5 = e5 if index.chunk_vectors_e5 is not None else None
+        self.e5 = e5 if index.sentence_vectors_e5 is not None else None
         self.retriever = Retriever(index, embedder)
         self.tables = answer_mod.Tables.of(corpus, index, embedder)
         # None unless RAG_LLM_URL names a local OpenAI-compatible server (opt-in).

@@ -5,11 +5,10 @@ search over chunk vectors, BM25 (``bm25s``, Snowball stemming), and each
 chunk's best single sentence (a short fact, like the report's editor, is
 lost in a 160-token chunk vector but stands out as a sentence).
 
-A non-English question ("multilingual" mode) fuses just the dense and
-best-sentence rankings in multilingual-e5's space: for a Spanish question
-MiniLM and the English BM25 lists are mostly noise (adding e5 as a third list
-beside them put the evidence first for 7 of 15 Spanish dev questions, the
-two e5 lists alone 12 of 15).
+A non-English question ("multilingual" mode) ranks chunks by their best
+sentence in multilingual-e5's space alone: for a Spanish question MiniLM and
+the English BM25 lists are mostly noise (adding e5 as a third list beside them
+put the evidence first for 7 of 15 Spanish dev questions, e5 alone 12-13).
 
 >>> rrf([[2, 0, 1], [0, 3]], k=60)[:2]
 [(0, 0.03252247488101534), (2, 0.01639344262295082)]
@@ -105,14 +104,13 @@ class Retriever:
         self.bm25 = bm25s.BM25()
         self.bm25.index(tokenize([f"{c.section} {c.text}" for c in index.chunks]), show_progress=False)
 
-    def dense_ranking(self, qvec: np.ndarray, depth: int = DEPTH, e5: bool = False) -> list[tuple[int, float]]:
-        """Chunks by cosine with the query (``e5``: ``qvec`` is a multilingual-e5 vector)."""
-        vectors = self.index.chunk_vectors_e5 if e5 else self.index.chunk_vectors
-        scores, ids = vectors.search(qvec.reshape(1, -1), min(depth, len(self.index.chunks)))
+    def dense_ranking(self, qvec: np.ndarray, depth: int = DEPTH) -> list[tuple[int, float]]:
+        scores, ids = self.index.chunk_vectors.search(qvec.reshape(1, -1), min(depth, len(self.index.chunks)))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def sentence_ranking(self, qvec: np.ndarray, depth: int = DEPTH, e5: bool = False) -> list[tuple[int, float]]:
-        """Chunks ranked by their best sentence's cosine with the query."""
+        """Chunks ranked by their best sentence's cosine with the query
+        (``e5``: ``qvec`` is a multilingual-e5 vector)."""
         n = min(depth * 3, len(self.index.sentences))
         if n == 0:
             return []
@@ -138,14 +136,13 @@ class Retriever:
         "multilingual" mode needs ``qvec`` from the index's multilingual-e5 model."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
-        if mode == "multilingual" and (qvec is None or self.index.chunk_vectors_e5 is None):
+        if mode == "multilingual" and (qvec is None or self.index.sentence_vectors_e5 is None):
             raise ValueError("multilingual search needs an index built with multilingual vectors and a query vector")
         if qvec is None and mode != "bm25":
             qvec = self.embedder.encode([query])[0]
         referenced = self.reference_chunks.get(asked_reference(query), [])
         if mode == "multilingual":
-            ranked = rrf([[i for i, _ in self.dense_ranking(qvec, e5=True)],
-                          [i for i, _ in self.sentence_ranking(qvec, e5=True)], referenced], rrf_k)
+            ranked = rrf([[i for i, _ in self.sentence_ranking(qvec, e5=True)], referenced], rrf_k)
         elif mode == "dense":
             ranked = self.dense_ranking(qvec)
         elif mode == "bm25":

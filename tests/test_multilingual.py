@@ -39,7 +39,6 @@ def test_index_records_the_multilingual_vectors(pipeline):
     manifest = read_manifest(pipeline.cfg.index_dir)
     assert manifest["multilingual"] == MODEL_NAME
     assert set(E5_FILES) <= set(manifest["files"])
-    assert pipeline.index.chunk_vectors_e5.ntotal == len(pipeline.index.chunks)
     assert pipeline.index.sentence_vectors_e5.ntotal == len(pipeline.index.sentences)
 
 
@@ -55,7 +54,7 @@ def tiny_corpus(tmp_path):
 def test_multilingual_off_builds_without_e5_and_turning_it_on_rebuilds(tmp_path, embedder):
     cfg = Config(corpus_dir=tiny_corpus(tmp_path), index_dir=tmp_path / "index", multilingual=False)
     p = Pipeline.open(cfg, progress=False, embedder=embedder)
-    assert p.e5 is None and p.index.chunk_vectors_e5 is None
+    assert p.e5 is None and p.index.sentence_vectors_e5 is None
     assert not any((cfg.index_dir / f).exists() for f in E5_FILES)
     assert read_manifest(cfg.index_dir)["multilingual"] is None
     a = p.ask("¿Qué porcentaje de las víctimas son niñas?")  # MiniLM only: still an answer or a refusal
@@ -64,7 +63,7 @@ def test_multilingual_off_builds_without_e5_and_turning_it_on_rebuilds(tmp_path,
         p.retriever.search("niñas", mode="multilingual", qvec=np.zeros(MODEL_DIM, np.float32))
 
     on = Pipeline.open(cfg.with_(multilingual=True), progress=False, embedder=embedder)
-    assert on.e5 is not None and on.index.chunk_vectors_e5.ntotal == len(on.index.chunks)
+    assert on.e5 is not None and on.index.sentence_vectors_e5.ntotal == len(on.index.sentences)
     assert json.loads((cfg.index_dir / "manifest.json").read_text())["multilingual"] == MODEL_NAME
     assert "46%" in on.ask("¿Qué porcentaje de las víctimas son mujeres adultas?").citations[0].quote
 
