@@ -178,6 +178,44 @@ def question_names(query: str, lang: str = "en") -> list[str]:
     return names + re.findall(r"\b(?:19|20)\d\d\b", query)
 
 
+def _edits1(word: str) -> set[str]:
+    """Every string one deletion, swap, replacement or insertion from ``word`` (Norvig)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b} | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in letters} | {a + c + b for a, b in splits for c in letters})
+
+
+def respell_names(query: str, vocabulary: frozenset[str], known: tuple[frozenset, ...] = ()) -> str:
+    """Mend a name the report spells one letter differently, so "Ghada Wally" is not
+    refused as a name the report never mentions. Only words of five letters or more
+    with one near spelling, or one that the report's names (``known``, as word sets)
+    put beside the name's other words ("Ghada Waly", not "Wall Street"); known places
+    are left as typed ("Chile" is not "child").
+
+    >>> v = frozenset({"ghada", "waly", "wall", "united", "states", "child"})
+    >>> known = (frozenset({"ghada", "waly"}), frozenset({"wall", "street"}))
+    >>> respell_names("Who is Ghada Wally of the Unted States?", v, known)
+    'Who is Ghada Waly of the United States?'
+    >>> respell_names("How many victims in Chile?", v)
+    'How many victims in Chile?'
+    """
+    for name in names_in(query, skip_first=False):
+        if countries(name):
+            continue
+        for word in re.findall(r"[A-Za-z]{5,}", name):
+            low = word.lower()
+            if low in vocabulary:
+                continue
+            near = sorted(w for w in _edits1(low) if w in vocabulary and w[0] == low[0])
+            others = set(words_of(name)) - {low}
+            near = [w for w in near if any(w in ws and others & ws for ws in known)] or near
+            if len(near) == 1:
+                fixed = near[0].capitalize() if word[0].isupper() else near[0]
+                query = re.sub(rf"\b{word}\b", fixed, query, count=1)
+    return query
+
+
 def name_countries(query: str, vocabulary: frozenset[str]) -> str:
     """Follow a place the report never names with the country it stands for and
     the report does name, so retrieval finds "the United States" for "Washington".
@@ -342,6 +380,7 @@ class Tables:
     chunk_words: dict[str, str]  # chunk id -> its section's words, lower-case, space-joined
     chunk_entities: dict[str, np.ndarray]  # chunk id -> vectors of the names its section contains
     name_vectors: dict[str, np.ndarray]  # every name the sections contain -> its vector
+    name_words: tuple[frozenset, ...]  # the words of each of those names, lower-case
     anchors: dict  # doc id -> link anchors
     references: tuple[Reference, ...]
     e5_matrix: np.ndarray | None = None  # the sentences in multilingual-e5's space, if indexed
@@ -373,7 +412,7 @@ class Tables:
                    idf_table(sents), frozenset(vocabulary),
                    {k: " ".join(words_of(v)) for k, v in section_text.items()},
                    {k: np.stack([vecs[n] for n in ns]) if ns else np.zeros((0, dim), np.float32)
-                    for k, ns in names.items()}, vecs,
+                    for k, ns in names.items()}, vecs, tuple(frozenset(words_of(n)) for n in vecs),
                    {d.doc_id: d.anchors for d in corpus.documents}, index.references,
                    np.asarray(e5.reconstruct_n(0, len(sents)), dtype=np.float32) if e5 is not None and sents else None)
 

@@ -76,13 +76,21 @@ class Pipeline:
         vecs = self.embedder.encode([query, *names])
         return vecs[0], vecs[1:], False, self.retriever.search(query, depth, mode, self.cfg.rrf_k, qvec=vecs[0])
 
+    def _mend(self, query: str, lang: str) -> str:
+        """An English name misspelt by a letter, mended; a place the report never names,
+        followed by its country ("Washington (United States)")."""
+        t = self.tables
+        if lang == "en":  # the vocabulary is English: "Personas" is no typo for "Persons"
+            query = answer_mod.respell_names(query, t.vocabulary, t.name_words)
+        return answer_mod.name_countries(query, t.vocabulary)
+
     def _similar(self, phrase: str, candidates: list[str]) -> list[float]:
         vecs = self.embedder.encode([phrase, *candidates])
         return [float(x) for x in vecs[1:] @ vecs[0]]
 
     def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Passage]:
         """The passages ``ask`` would read: fused retrieval, re-ranked by best sentence."""
-        query = answer_mod.name_countries(query, self.tables.vocabulary)
+        query = self._mend(query, answer_mod.language(query))
         qvec, _, e5, passages = self._retrieve(query, max(ANSWER_DEPTH, k or 0), mode or self.cfg.retriever)
         scored = answer_mod.score_sentences(query, qvec, passages, self.tables, self.cfg.lex_weight, e5)
         return answer_mod.rerank(passages, scored)[:k or self.cfg.k]
@@ -93,8 +101,8 @@ class Pipeline:
         t0 = time.perf_counter()
         question = answer_mod.clean_question(question)
         query = answer_mod.rewrite_followup(question, [tuple(h) for h in history or []][-3:], self._similar)
-        query = answer_mod.name_countries(query, self.tables.vocabulary)
         lang = answer_mod.language(question)
+        query = self._mend(query, lang)
         names = answer_mod.question_names(query, lang)
         qvec, name_vecs, e5, passages = self._retrieve(query, ANSWER_DEPTH, self.cfg.retriever, names)
         draft, ranked = answer_mod.extract(question, query, qvec, passages, self.tables, names, name_vecs,

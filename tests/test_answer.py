@@ -116,6 +116,15 @@ def test_a_figure_beside_the_topic_is_no_answer(pipeline):
     assert b.abstained and "contact" in b.notice, b.answer
 
 
+def test_a_misspelt_name_is_mended_not_refused(pipeline):
+    a = pipeline.ask("Who is Ghada Wally?")  # the report: Ghada Waly (and "Wall Street": not that)
+    assert not a.abstained and a.query == "Who is Ghada Waly?" and "UNODC" in a.answer
+    b = pipeline.ask("When did the Unted States ratify the Protocol?")
+    assert not b.abstained and "2005" in b.answer
+    c = pipeline.ask("How many victims were detected in Chile?")  # a real country, not "child"
+    assert c.abstained and "Chile" in c.query
+
+
 def test_the_year_asked_about_must_be_in_the_answer(pipeline):
     a = pipeline.ask("What slogan did the World Day against Trafficking in Persons have in 2020?")
     assert a.abstained and "2020" in a.notice  # the report gives 2019's; 2020 appears elsewhere
