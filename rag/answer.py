@@ -39,14 +39,23 @@ MORE_SENTENCES = 2  # "more detail" allows this many sentences beyond Config.max
 # asked for). Weights and the refusal threshold come from the eval (eval/REPORT.md).
 CUE, RANK = 0.12, 0.04
 ABSTAIN_BELOW = 0.30
+# Term and cue bonuses can lift a sentence with nothing in common with the question ("Who is
+# the author?": cosine 0.11, score 0.47). The lowest best-sentence cosine among the English
+# dev questions the report answers was 0.165 (a reference by number), then 0.27.
+COSINE_FLOOR = 0.15
 # Cosine at which a passage's name stands for the question's: "Dutch" ~ "Netherlands"
 # 0.78, "Havana" ~ "Cuba" 0.86; but MiniLM puts countries close to each other
 # ("Brazil" ~ "Germany" 0.76, "Mexico" ~ "North America" 0.60), hence this high.
 ENTITY_MATCH = 0.77
+NAME_WINDOW = 40  # tokens: about two sentences
 # The reference list and the contents page answer questions about sources and
 # pages; elsewhere their lines (titles, URLs) only look like answers.
 META_SECTIONS = {"References": r"\b(references?|sources?|titles?|articles?|websites?|links?|urls?|cited|cites?|listed|publish\w*|fuentes?|referencias?|t[ií]tulos?)\b",
-                 "Contents": r"\b(pages?|sections?|chapters?|contents|index|p[aá]ginas?|secci[oó]n)\b"}
+                 "Contents": r"\b(pages?|sections?|chapters?|contents|index|p[aá]ginas?|secci[oó]n)\b",
+                 # "Report title: Human Trafficking: …" is no definition of trafficking
+                 **dict.fromkeys(("Cover", "Credits"), r"\b(titled?|titles?|edit\w*|authors?|wrote|written|copyright|"
+                                 r"covers?|photo\w*|design\w*|layout|publish\w*|argos|credits?|who made|"
+                                 r"t[ií]tulo|autor\w*|portada|foto\w*|dise[ñn]o)\b")}
 # A reference entry is mostly a name: "- (14) Palantir official website" has cosine 0.60 with
 # "How does the report describe Palantir?", the answering sentence 0.30. 0.3 let it win; 0.5
 # answered that one more dev question and changed no other.
@@ -475,21 +484,45 @@ def uncovered(names: list[str], name_vecs: np.ndarray, chunk_id: str, t: Tables)
     return [name for name, v in zip(names, name_vecs) if not covers(name, v, words, vecs)]
 
 
+def near_each_other(parts: list[str], tokens: list[str], window: int = NAME_WINDOW) -> bool:
+    """Whether two or more name words all occur within ``window`` tokens: "the Palermo
+    Protocol" is the Protocol presented at the Palermo meeting a sentence later, but
+    "South America" is not "South Sudan" sections away from "North America".
+
+    >>> near_each_other(["palermo", "protocol"], "met in palermo to sign it the new protocol".split())
+    True
+    >>> near_each_other(["south", "america"], ["south"] + ["x"] * 50 + ["america"])
+    False
+    """
+    if len(parts) < 2:
+        return False
+    where = [[i for i, t in enumerate(tokens) if t == w] for w in parts]
+    if not all(where):
+        return False
+    return any(all(any(abs(j - i) <= window for j in ws) for ws in where) for i in where[0])
+
+
 def covers(name: str, vec: np.ndarray, words: str, vecs: np.ndarray | None) -> bool:
     """Whether a text (its ``words_of``, space-joined, and the vectors of the names
     it holds) spells ``name`` or the country it stands for ("Washington"), or names
     something within ENTITY_MATCH of it."""
     if any(re.search(name_pattern(n), words) for n in (name, *countries(name))):
         return True
+    if near_each_other([w for w in words_of(name) if w not in _NAME_STOP], words.split()):
+        return True
     return vecs is not None and len(vecs) > 0 and float((vecs @ vec).max()) >= ENTITY_MATCH
 
 
 def sentence_covers(i: int, names: list[str], name_vecs: np.ndarray, t: Tables) -> bool:
-    """Whether sentence ``i`` spells or means any of ``names``."""
+    """Whether sentence ``i`` spells or means any of ``names``; a name of several words
+    may spread to the sentences either side ("Palermo" here, "Protocol" in the next)."""
     text = t.sentences[i].text
     own = [t.name_vectors[n] for n in names_in(text, skip_first=False) if n in t.name_vectors]
     words = " ".join(words_of(text))
-    return any(covers(n, v, words, np.stack(own) if own else None) for n, v in zip(names, name_vecs))
+    around = " ".join(s.text for s in t.sentences[max(0, i - 1):i + 2] if s.doc_id == t.sentences[i].doc_id)
+    return any(covers(n, v, words, np.stack(own) if own else None)
+               or near_each_other([w for w in words_of(n) if w not in _NAME_STOP], words_of(around))
+               for n, v in zip(names, name_vecs))
 
 
 def choose(scored: list[Scored], t: Tables, detail: bool = False, max_sentences: int = 3) -> list[Scored]:
@@ -722,6 +755,9 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
         top = f"{scored[0].score:.2f}" if scored else "none"
         return Draft(REFUSALS[lang], True, why=f"best sentence score {top} < {ABSTAIN_BELOW}",
                      score=scored[0].score if scored else None), ranked
+    if not e5 and (cos := float(t.sentence_matrix[scored[0].index] @ qvec)) < COSINE_FLOOR:
+        return Draft(REFUSALS[lang], True, why=f"best sentence is unrelated (cosine {cos:.2f} < {COSINE_FLOOR})",
+                     score=scored[0].score), ranked
     parts, citations = [], []
     chosen = choose(scored, t, detail, max_sentences)
     # A span can be worded many ways ("until 2006", "for centuries"): it guides the score only.

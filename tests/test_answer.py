@@ -125,6 +125,15 @@ def test_a_misspelt_name_is_mended_not_refused(pipeline):
     assert c.abstained and "Chile" in c.query
 
 
+def test_common_questions_get_substance_not_metadata_or_junk(pipeline):
+    a = pipeline.ask("What is human trafficking?")
+    assert not a.abstained and not {c.section for c in a.citations} & {"Cover", "Credits"}, a.answer
+    b = pipeline.ask("Who is the author?")  # unrelated sentences (cosine ~0.1) are no answer
+    assert b.abstained or "Argos" in b.answer, b.answer
+    c = pipeline.ask("When was the Palermo Protocol signed?")  # "Palermo" and "Protocol" a sentence apart
+    assert not c.abstained and "December 2000" in c.answer, c.notice
+
+
 def test_the_year_asked_about_must_be_in_the_answer(pipeline):
     a = pipeline.ask("What slogan did the World Day against Trafficking in Persons have in 2020?")
     assert a.abstained and "2020" in a.notice  # the report gives 2019's; 2020 appears elsewhere
