@@ -26,7 +26,7 @@ import numpy as np
 from .chunk import _URL, Chunk, Sentence, names_in  # noqa: F401  (Chunk: suggest()'s doctest)
 from .load import Reference
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
-from .places import countries
+from .places import code, countries
 from .retrieve import Passage, _stopwords, asked_reference, tokenize
 
 REFUSAL = "The report doesn't cover this."
@@ -236,7 +236,7 @@ def name_countries(query: str, vocabulary: frozenset[str]) -> str:
     'When did the United States or Japan ratify it?'
     """
     for name in names_in(query, skip_first=False):
-        if set(words_of(name)) - _NAME_STOP <= vocabulary:
+        if set(words_of(name)) - _NAME_STOP <= vocabulary and not code(name):  # "US": "u.s." is in it
             continue
         # "American" is also the demonym of the Northern Mariana Islands: keep what the report names.
         named = [c for c in countries(name) if set(words_of(c)) <= vocabulary]

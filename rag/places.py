@@ -6,8 +6,8 @@ countries, read once: ~20 ms).
 
 >>> countries("Washington"), countries("the Dutch"), countries("Alemania")
 (('United States',), ('Netherlands',), ('Germany',))
->>> countries("Managua and Caracas")
-('Nicaragua', 'Venezuela')
+>>> countries("Managua and Caracas"), countries("US"), countries("us")
+(('Nicaragua', 'Venezuela'), ('United States',), ())
 >>> countries("Palantir")
 ()
 """
@@ -23,6 +23,15 @@ def _key(name: str) -> str:
     name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     name = re.sub(r"^(the|el|la|los|las)\s+|'s?$", "", name.strip(), flags=re.I)
     return " ".join(name.lower().split())
+
+
+@functools.lru_cache(maxsize=1)
+def _codes() -> dict[str, str]:
+    """ISO codes, as typed in capitals ("US", "USA"): lower-cased, "us" is a pronoun."""
+    from countryinfo import CountryInfo
+
+    return {code: c["name"] for c in CountryInfo.all().values()
+            for code in ((c.get("ISO") or {}).get("alpha2"), (c.get("ISO") or {}).get("alpha3")) if code}
 
 
 @functools.lru_cache(maxsize=1)
@@ -44,11 +53,17 @@ def _table() -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(v)) for k, v in table.items()}
 
 
+def code(name: str) -> str:
+    """``name`` as an ISO country code typed in capitals ("the USA" -> "USA"), or ""."""
+    bare = re.sub(r"^(the|el|la|los|las)\s+", "", name.strip(), flags=re.I)
+    return bare if bare in _codes() else ""
+
+
 def countries(name: str) -> tuple[str, ...]:
     """The countries ``name`` stands for, or () when it is no known place.
     "A and B" stands for A's and B's countries, if both are places."""
     parts = re.split(r"\s+(?:and|y|or|o)\s+|\s*,\s*", name.strip())
-    found = [_table().get(_key(p), ()) for p in parts]
+    found = [(_codes()[code(p)],) if code(p) else _table().get(_key(p), ()) for p in parts]
     if not all(found):
         return ()
     return tuple(dict.fromkeys(c for f in found for c in f))

@@ -121,6 +121,8 @@ def test_a_misspelt_name_is_mended_not_refused(pipeline):
     assert not a.abstained and a.query == "Who is Ghada Waly?" and "UNODC" in a.answer
     b = pipeline.ask("When did the Unted States ratify the Protocol?")
     assert not b.abstained and "2005" in b.answer
+    d = pipeline.ask("What did the USA say about Cuba?")  # a capitalised ISO code is the country
+    assert not d.abstained and "United States" in d.query
     c = pipeline.ask("How many victims were detected in Chile?")  # a real country, not "child"
     assert c.abstained and "Chile" in c.query
 
