@@ -71,6 +71,16 @@ def test_user_and_answer_messages_are_escaped():
     assert no_tags(md) and "[1]" in md and "Sources: [1]" in md
 
 
+def test_the_words_around_an_answer_follow_its_language():
+    es = answer(language="es", answer="El informe afirma: “x” [1]")
+    assert "Fuentes: [1]" in render.answer_markdown(es)
+    panel = render.sources_html(es)
+    assert "Pasajes citados" in panel and "Abrir en el informe" in panel and "Cited passages" not in panel
+    refused = render.sources_html(answer(language="es", abstained=True, citations=[], suggestions=["¿Quién?"]))
+    assert "El informe no trata este tema." in refused and "Preguntas que el informe puede responder" in refused
+    assert "Cited passages" in render.sources_html(answer())
+
+
 def test_highlight_marks_exact_offsets_and_clamps():
     text = "One. Two <b>. Three."
     out = render.highlight(text, 5, 13)

@@ -118,19 +118,36 @@ def quote_span(citation: dict) -> tuple[int, int]:
 # ---------------------------------------------------------------- the chat message
 
 _MARKER = re.compile(r"\\\[(\d+)\\\]")
+# The words around an answer follow the question's language (the answer record's "language").
+LABELS = {
+    "en": {"could_ask": "You could ask one of the questions suggested below.", "sources": "Sources",
+           "cited": "Cited passages", "for": "for", "cites": "The report cites", "open": "Open in report",
+           "open_title": "Open this passage in the Report tab", "refused": "The report doesn’t cover this.",
+           "nothing": "Nothing in it answers the question, so there is nothing to cite.",
+           "try": "Questions the report can answer:"},
+    "es": {"could_ask": "Puede probar una de las preguntas sugeridas abajo.", "sources": "Fuentes",
+           "cited": "Pasajes citados", "for": "para", "cites": "El informe cita", "open": "Abrir en el informe",
+           "open_title": "Abrir este pasaje en la pestaña Report", "refused": "El informe no trata este tema.",
+           "nothing": "Nada en él responde a la pregunta, así que no hay nada que citar.",
+           "try": "Preguntas que el informe puede responder:"},
+}
+
+
+def labels(answer: dict | None) -> dict:
+    return LABELS.get((answer or {}).get("language", "en"), LABELS["en"])
 _TECHNICAL = re.compile(r"\bscore\b|\d\.\d|threshold|<", re.I)  # internal reasons stay internal
 
 
 def answer_markdown(answer: dict, danger: bool = False) -> str:
     """The assistant's chat message for an answer record (the answer schema)."""
-    parts = []
+    parts, say = [], labels(answer)
     if answer.get("abstained"):
         parts.append(f"**{md_text(answer.get('answer') or 'The report does not cover this.')}**")
         notice = answer.get("notice") or ""
         if notice and not _TECHNICAL.search(notice):  # "the report never mentions Japan", not scores
             parts.append(f"_({md_text(notice)}.)_")
         if answer.get("suggestions"):
-            parts.append("You could ask one of the questions suggested below.")
+            parts.append(say["could_ask"])
     else:
         # [n] markers stay readable: "[1]" alone is not a Markdown link.
         parts.append(_MARKER.sub(r"[\1]", md_text(answer.get("answer", ""))))
@@ -138,7 +155,7 @@ def answer_markdown(answer: dict, danger: bool = False) -> str:
             where = " · ".join(f"[{c.get('n')}] {md_text(c.get('section', ''))}"
                                + (f", p. {md_text(c['page'])}" if c.get("page") else "")
                                for c in answer["citations"])
-            parts.append(f"_Sources: {where}_")
+            parts.append(f"_{say['sources']}: {where}_")
         if answer.get("notice") and not _TECHNICAL.search(answer["notice"]):
             parts.append(f"_{md_text(answer['notice'])}_")
     if danger:
@@ -164,7 +181,7 @@ def group_citations(citations) -> list[list[dict]]:
     return list(groups.values())
 
 
-def citation_html(group) -> str:
+def citation_html(group, say: dict = LABELS["en"]) -> str:
     """One passage card: its section and page, every sentence quoted from it
     highlighted, the report's own source(s), and a link into the Report tab."""
     if isinstance(group, dict):
@@ -179,14 +196,14 @@ def citation_html(group) -> str:
         if src and (src.get("title") or src.get("url")) and (src.get("ref"), src.get("url")) not in seen:
             seen.add((src.get("ref"), src.get("url")))
             ref = f" ({esc(src['ref'])})" if src.get("ref") is not None else ""
-            srcs.append(f'<div class="cite-src">The report cites{ref}: '
+            srcs.append(f'<div class="cite-src">{say["cites"]}{ref}: '
                         f'{link(src.get("url"), src.get("title") or src.get("url"))}</div>')
     n = esc(first.get("n", ""))
     return (f'<li class="cite" id="cite-{n}">'
             f'<div class="cite-head"><span class="cite-title">{ns} '
             f'<span class="cite-sec">{esc(first.get("section", ""))}</span>{page}</span>'
             f'<button type="button" class="cite-open" data-cite="{n}" '
-            f'title="Open this passage in the Report tab">Open in report</button></div>'
+            f'title="{say["open_title"]}">{say["open"]}</button></div>'
             f'<div class="passage">{highlight_many(first.get("text", ""), spans)}</div>{"".join(srcs)}</li>')
 
 
@@ -196,17 +213,16 @@ def sources_html(answer: dict | None, suggestions=()) -> str:
     if not answer:
         return ('<div class="sources empty">Ask a question: the passages each answer quotes '
                 'will appear here, with the quoted sentence highlighted.</div>')
-    out = ['<div class="sources">']
+    out, say = ['<div class="sources">'], labels(answer)
     if answer.get("citations"):
-        out.append(f'<h3>Cited passages <span class="for">for “{esc(answer.get("question", ""))}”</span></h3>')
-        out.append('<ol class="cites">' + "".join(citation_html(g) for g in group_citations(answer["citations"]))
+        out.append(f'<h3>{say["cited"]} <span class="for">{say["for"]} “{esc(answer.get("question", ""))}”</span></h3>')
+        out.append('<ol class="cites">' + "".join(citation_html(g, say) for g in group_citations(answer["citations"]))
                    + "</ol>")
     elif answer.get("abstained"):
-        out.append('<div class="refusal" role="status"><strong>The report doesn’t cover this.</strong> '
-                   'Nothing in it answers the question, so there is nothing to cite.</div>')
+        out.append(f'<div class="refusal" role="status"><strong>{say["refused"]}</strong> {say["nothing"]}</div>')
     sugg = [s for s in (answer.get("suggestions") or suggestions or ()) if isinstance(s, str) and s.strip()]
     if sugg and answer.get("abstained"):
-        out.append('<div class="suggest"><span>Questions the report can answer:</span>'
+        out.append(f'<div class="suggest"><span>{say["try"]}</span>'
                    + "".join(f'<button type="button" class="suggestion" data-ask="{esc(s)}">{esc(s)}</button>'
                              for s in sugg) + "</div>")
     meta = []
