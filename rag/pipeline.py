@@ -12,6 +12,7 @@ import time
 from . import answer as answer_mod
 from . import generate as generate_mod
 from . import index as index_mod
+from . import question as question_mod
 from .answer import Answer
 from .config import Config
 from .embed import MODEL_DIM, MODEL_NAME, Embedder
@@ -69,7 +70,7 @@ class Pipeline:
 
     def _retrieve(self, query: str, depth: int, mode: str, names: list[str] = ()):
         """The query's vector, its names' vectors, whether they are multilingual-e5's, and the passages."""
-        if self.e5 is not None and answer_mod.language(query) != "en":
+        if self.e5 is not None and question_mod.language(query) != "en":
             qvec = self.e5.encode_queries([query])[0]
             name_vecs = self.embedder.encode(list(names))  # the passages' names are in MiniLM's space
             return qvec, name_vecs, True, self.retriever.search(query, depth, "multilingual", self.cfg.rrf_k, qvec=qvec)
@@ -81,8 +82,8 @@ class Pipeline:
         followed by its country ("Washington (United States)")."""
         t = self.tables
         if lang == "en":  # the vocabulary is English: "Personas" is no typo for "Persons"
-            query = answer_mod.respell_names(query, t.vocabulary, t.name_words)
-        return answer_mod.name_countries(query, t.vocabulary)
+            query = question_mod.respell_names(query, t.vocabulary, t.name_words)
+        return question_mod.name_countries(query, t.vocabulary)
 
     def _similar(self, phrase: str, candidates: list[str]) -> list[float]:
         vecs = self.embedder.encode([phrase, *candidates])
@@ -90,7 +91,7 @@ class Pipeline:
 
     def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Passage]:
         """The passages ``ask`` would read: fused retrieval, re-ranked by best sentence."""
-        query = self._mend(query, answer_mod.language(query))
+        query = self._mend(query, question_mod.language(query))
         qvec, _, e5, passages = self._retrieve(query, max(ANSWER_DEPTH, k or 0), mode or self.cfg.retriever)
         scored = answer_mod.score_sentences(query, qvec, passages, self.tables, self.cfg.lex_weight, e5)
         return answer_mod.rerank(passages, scored)[:k or self.cfg.k]
@@ -99,11 +100,11 @@ class Pipeline:
             detail: bool = False) -> Answer:
         """Answer ``question`` (raises ValueError with a message for bad input)."""
         t0 = time.perf_counter()
-        question = answer_mod.clean_question(question)
-        query = answer_mod.rewrite_followup(question, [tuple(h) for h in history or []][-3:], self._similar)
-        lang = answer_mod.language(question)
+        question = question_mod.clean_question(question)
+        query = question_mod.rewrite_followup(question, [tuple(h) for h in history or []][-3:], self._similar)
+        lang = question_mod.language(question)
         query = self._mend(query, lang)
-        names = answer_mod.question_names(query, lang)
+        names = question_mod.question_names(query, lang)
         qvec, name_vecs, e5, passages = self._retrieve(query, ANSWER_DEPTH, self.cfg.retriever, names)
         draft, ranked = answer_mod.extract(question, query, qvec, passages, self.tables, names, name_vecs,
                                            detail, self.cfg.lex_weight, self.cfg.max_sentences, e5)

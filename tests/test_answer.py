@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from rag.answer import REFUSAL, REFUSALS, clean_question, rewrite_followup
+from rag.answer import REFUSAL, REFUSALS
+from rag.question import clean_question, rewrite_followup
 
 SCHEMA = {"question", "answer", "abstained", "citations", "retrieved", "mode", "report_version", "latency_ms"}
 CITATION = {"n", "chunk_id", "doc", "section", "page", "quote", "quote_start", "quote_end", "text", "source"}

@@ -236,7 +236,7 @@ class Service:
         T = self.p.tables
         topic = (topic or "").strip()
         if topic:
-            from rag.answer import clean_question
+            from rag.question import clean_question
 
             topic = clean_question(topic)
             gate = self.p.ask(topic)

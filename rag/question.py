@@ -1,0 +1,258 @@
+"""Stage 5a: read the question before searching. Normalise it, tell its language,
+make an elliptical follow-up whole, mend a misspelt name, name the country a
+place stands for, and find its names and the kind of fact it asks for.
+
+>>> question_cues("How many victims were detected?")
+{'number'}
+>>> question_cues("How long did Germany take to ratify the Protocol?")
+{'duration'}
+>>> words_of("The U.S. State Department's 2,053 girls")
+['the', 'us', 'state', 'department', '2053', 'girls']
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .chunk import _URL, names_in
+from .places import code, countries
+from .retrieve import _stopwords
+
+MAX_QUESTION_CHARS = 1000  # the longest eval question is ~200; a pasted page is not a question
+FOLLOW_SIMILAR = 0.3  # below this, "And X?" is appended to the previous question, not swapped in
+
+
+def clean_question(text: str) -> str:
+    """Normalise a question; raise ValueError with a message for bad input."""
+    if not isinstance(text, str):
+        raise ValueError("The question must be text.")
+    if len(text) > MAX_QUESTION_CHARS * 4:
+        raise ValueError(f"The question is too long ({len(text):,} characters); "
+                         f"please keep it under {MAX_QUESTION_CHARS:,}.")
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = " ".join(text.split())
+    if not text:
+        raise ValueError("Please type a question.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise ValueError(f"The question is too long ({len(text):,} characters); "
+                         f"please keep it under {MAX_QUESTION_CHARS:,}.")
+    return text
+
+
+_ES_HINTS = re.compile(r"[¿¡ñáéíóú]|\b(qué|cuál|cuáles|cuántos|cuántas|cuándo|dónde|quién|quiénes|"
+                       r"cómo|por qué|porcentaje|víctimas|informe|trata|según|los|las|del|una)\b", re.I)
+
+
+def language(text: str) -> str:
+    """'es' for Spanish questions (two or more Spanish cues), else 'en'."""
+    return "es" if len(_ES_HINTS.findall(text)) >= 2 else "en"
+
+
+_FOLLOW = re.compile(r"^(and|but|also|what about|how about|and what about|and how about|same for|"
+                     r"what of|y|¿y|y qué|¿y qué|qué hay de|¿qué hay de)\b[\s,]*", re.I)
+_PRONOUN = re.compile(r"\b(they|them|their|it|its|he|she|his|her|him)\b|\b(this|that|these|those)\s*\?", re.I)
+_WH = re.compile(r"^[¿¡\s]*(who|what|when|where|which|why|how|is|are|does|do|did|can|qué|quién|cuál|cuándo|dónde|cómo|cuántos|cuántas|por qué)\b", re.I)
+_NAME_STOP = {"the", "and", "of", "de", "del", "y"}
+def question_names(query: str, lang: str = "en") -> list[str]:
+    """Names and years a passage must contain (or mean) to answer the question.
+    Of a non-English question's names only places are checked ("Japón": the report
+    must say Japan or Japón); "Trata" or "Unión Europea" would need translating.
+
+    >>> question_names("What was the 2019 slogan of the World Day against Trafficking?")
+    ['the World Day', 'Trafficking', '2019']
+    >>> question_names("¿Cuántas víctimas de trata se detectaron en Japón en 2018?", "es")
+    ['Japón', '2018']
+    """
+    names = names_in(query)
+    if lang != "en":
+        names = [n for n in names if countries(n)]
+    return names + re.findall(r"\b(?:19|20)\d\d\b", query)
+
+
+def _edits1(word: str) -> set[str]:
+    """Every string one deletion, swap, replacement or insertion from ``word`` (Norvig)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b} | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in letters} | {a + c + b for a, b in splits for c in letters})
+
+
+def respell_names(query: str, vocabulary: frozenset[str], known: tuple[frozenset, ...] = ()) -> str:
+    """Mend a name the report spells one letter differently, so "Ghada Wally" is not
+    refused as a name the report never mentions. Only words of five letters or more
+    with one near spelling, or one that the report's names (``known``, as word sets)
+    put beside the name's other words ("Ghada Waly", not "Wall Street"); known places
+    are left as typed ("Chile" is not "child").
+
+    >>> v = frozenset({"ghada", "waly", "wall", "united", "states", "child"})
+    >>> known = (frozenset({"ghada", "waly"}), frozenset({"wall", "street"}))
+    >>> respell_names("Who is Ghada Wally of the Unted States?", v, known)
+    'Who is Ghada Waly of the United States?'
+    >>> respell_names("How many victims in Chile?", v)
+    'How many victims in Chile?'
+    """
+    for name in names_in(query, skip_first=False):
+        if countries(name):
+            continue
+        for word in re.findall(r"[A-Za-z]{5,}", name):
+            low = word.lower()
+            if low in vocabulary:
+                continue
+            near = sorted(w for w in _edits1(low) if w in vocabulary and w[0] == low[0])
+            others = set(words_of(name)) - {low}
+            near = [w for w in near if any(w in ws and others & ws for ws in known)] or near
+            if len(near) == 1:
+                fixed = near[0].capitalize() if word[0].isupper() else near[0]
+                query = re.sub(rf"\b{word}\b", fixed, query, count=1)
+    return query
+
+
+def name_countries(query: str, vocabulary: frozenset[str]) -> str:
+    """Follow a place the report never names with the country it stands for and
+    the report does name, so retrieval finds "the United States" for "Washington".
+
+    >>> v = frozenset({"united", "states", "cuba"})
+    >>> name_countries("When did Washington or the American envoy answer Havana?", v)
+    'When did Washington (United States) or the American (United States) envoy answer Havana (Cuba)?'
+    >>> name_countries("When did the United States or Japan ratify it?", v)
+    'When did the United States or Japan ratify it?'
+    """
+    for name in names_in(query, skip_first=False):
+        if set(words_of(name)) - _NAME_STOP <= vocabulary and not code(name):  # "US": "u.s." is in it
+            continue
+        # "American" is also the demonym of the Northern Mariana Islands: keep what the report names.
+        named = [c for c in countries(name) if set(words_of(c)) <= vocabulary]
+        if named:
+            query = query.replace(name, f"{name} ({', '.join(named)})", 1)
+    return query
+
+
+def rewrite_followup(question: str, history: list[tuple[str, str]] | None, similar=None) -> str:
+    """Make an elliptical follow-up a full question, using the previous question.
+    ``similar(phrase, candidates)`` (cosines; the pipeline passes MiniLM's) lets a
+    follow-up without names swap the previous question's closest phrase.
+
+    >>> rewrite_followup("And how many in Western and Southern Europe?",
+    ...                  [("How many women victims were recorded in North America?", "5,735")])
+    'How many women victims were recorded in Western and Southern Europe?'
+    >>> rewrite_followup("What about the Netherlands?", [("How long did Germany take to ratify the protocol?", "")])
+    'How long did the Netherlands take to ratify the protocol?'
+    >>> rewrite_followup("And for forced labor?", [("What share are trafficked for sexual exploitation?", "")],
+    ...                  lambda p, cs: [float(c == "sexual exploitation") for c in cs])
+    'What share are trafficked for forced labor?'
+    >>> rewrite_followup("How many of them signed?", [("How many countries met in Palermo?", "")])
+    'How many of them signed? (How many countries met in Palermo?)'
+    >>> rewrite_followup("Who edited the report?", [("How long did Germany take?", "")])
+    'Who edited the report?'
+    """
+    if not history:
+        return question
+    prev = history[-1][0]
+    connective = _FOLLOW.match(question)
+    short = len(question.split()) <= 3 and not _WH.match(question)
+    if not (connective or short):
+        # A whole question leaning on a pronoun keeps its words; the previous one is context.
+        return f"{question} ({prev})" if _PRONOUN.search(question) else question
+    rest = (question[connective.end():] if connective else question).strip(" ?¿")
+    new, old = names_in(rest, skip_first=not connective), names_in(prev)
+    if new and old:
+        return prev.replace(old[-1], new[-1], 1)
+    if similar is not None and not new and 0 < len(rest.split()) <= 5:
+        prep = re.match(r"(for|in|of|about|from|to|on|among|with|the)\s+", rest, re.I)
+        core = rest[prep.end():] if prep else rest
+        span = closest_span(prev, core, similar, after=prep.group(1) if prep else None)
+        if span is not None:
+            return prev[:span[0]] + core + prev[span[1]:]
+    return f"{prev.rstrip('?')} — {rest}"
+
+
+def closest_span(text: str, phrase: str, similar, after: str | None = None) -> tuple[int, int] | None:
+    """The run of one to three content words of ``text`` most like ``phrase``
+    ("boys" -> "men" in "How many men victims…"), if its cosine reaches FOLLOW_SIMILAR.
+    ``after``: a preposition the follow-up began with ("And for forced labor?"); runs
+    right after it in ``text`` ("…trafficked for sexual exploitation") go first."""
+    stop = set(_stopwords()) | {"what", "which", "who", "how", "when", "where", "why"}
+    runs, run = [], []
+    for m in re.finditer(r"[\w'-]+", text):
+        if m.group().lower() in stop:
+            runs, run = runs + [run] if run else runs, []
+        else:
+            run.append(m)
+    runs += [run] if run else []
+    spans = sorted({(r[i].start(), r[j].end()) for r in runs for i in range(len(r)) for j in range(i, min(i + 3, len(r)))})
+    if after:
+        spans = [sp for sp in spans if re.search(rf"\b{re.escape(after)}\s+$", text[:sp[0]], re.I)] or spans
+    if not spans:
+        return None
+    sims = similar(phrase, [text[a:b] for a, b in spans])
+    best = max(range(len(spans)), key=lambda k: sims[k])
+    return spans[best] if sims[best] >= FOLLOW_SIMILAR else None
+
+
+def question_cues(question: str) -> set[str]:
+    """The kind of fact a question asks for."""
+    q = question.lower()
+    cues = set()
+    if re.search(r"\b(percent|percentage|share|proportion|fraction|porcentaje|proporción)\b|%", q):
+        cues.add("percent")
+    elif re.search(r"\b(how long|how much time|how many (days|weeks|months|years)|cuánto tiempo)\b", q):
+        cues.add("duration")
+    elif re.search(r"\b(budget|revenue|how much money|how much did \w+( \w+)? (cost|earn|spend|pay|raise)|"
+                   r"cost of|presupuesto|cuánto dinero)\b", q):
+        cues.add("money")
+    elif re.search(r"\b(how many|how much|number of|cuántos|cuántas|cuánto|número)\b", q):
+        cues.add("number")
+    if re.search(r"\b(when|what year|which year|what date|cuándo|qué año|en qué fecha)\b", q):
+        cues.add("date")
+    if re.search(r"\b(hotline|helpline|phone|telephone|e-?mail address|teléfono|línea de ayuda|correo)\b", q):
+        cues = {"contact"}  # "What hotline number…?": a number, but only a phone number answers
+    return cues
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_SPAN = re.compile(r"\b(\d[\d,.]*|a few|several|one|two|three|four|five|six|seven|eight|nine|ten|\w+teen|\w+ty)"
+                   r"(\s+and\s+\w+)?\s+(days?|weeks?|months?|years?|decades?|centuries)\b", re.I)
+_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+
+
+def has_cue(text: str, cue: str) -> bool:
+    """Whether ``text`` holds the kind of fact asked for. URLs and names such as
+    "COVID-19" or a reference's "(16)" are no counts; a year is a date, not a count.
+
+    >>> has_cue("since its inception in 2005, during COVID-19", "number")
+    False
+    >>> has_cue("Fifty percent of the victims", "percent"), has_cue("five are adult women", "number")
+    (True, True)
+    >>> has_cue("The three days between their arrest", "duration"), has_cue("557 were deported in 2010", "duration")
+    (True, False)
+    >>> has_cue("On December 18, during its 68th Session, three years earlier, it approved 64/293", "number")
+    False
+    >>> has_cue("a group has raised billions of dollars", "money"), has_cue("it was published by UNODC", "money")
+    (True, False)
+    >>> has_cue("call 1-888-373-7888 or write to help@example.org", "contact"), has_cue("in 2018, 148 countries", "contact")
+    (True, False)
+    """
+    text = re.sub(r"^- \(\d+\)", " ", _URL.sub(" ", text))
+    if cue == "percent":
+        return bool(re.search(r"\d\s?%|\bpercent\b", text))
+    if cue == "duration":
+        return bool(_SPAN.search(text))
+    if cue == "contact":
+        return bool(re.search(r"\+?\(?\d{2,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b|[\w.-]+@[\w-]+\.\w", text))
+    if cue == "money":
+        return bool(re.search(r"[$€£]\s?\d|\b(dollars?|euros?|pounds|USD|EUR)\b", text, re.I))
+    if cue == "number":
+        # Spans ("three years"), resolutions ("64/293"), ordinals ("68th") and days ("December 18") count nothing.
+        for rx in (_SPAN, r"[\w/]*\d/\d[\w/]*", r"\b\d+(st|nd|rd|th)\b", rf"{_MONTH} \d\d?\b|\b\d\d? {_MONTH}"):
+            text = re.sub(rx, " ", text)
+        return bool(re.search(r"(?<![\w-])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|"
+                              r"nine|ten|hundred|thousand|million|billion|trillion|\w+fold|doubled|tripled|quadrupled|halved|twice)\b",
+                              text, re.I))
+    return bool(re.search(rf"\b(1[89]|20)\d\d\b|{_MONTH}", text))
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words; thousands separators dropped so '2,053' matches '2053'."""
+    return [re.sub(r"['’]s$", "", w.replace(",", "").replace(".", "") if re.fullmatch(r"(\w\.)+\w?", w) else w.replace(",", ""))
+            for w in re.findall(r"[\w][\w.,'’-]*[\w]|\w", text.lower())]
