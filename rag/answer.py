@@ -485,6 +485,37 @@ def rerank(passages: list[Passage], scored: list[Scored]) -> list[Passage]:
             for r, p in enumerate(ranked, start=1)]
 
 
+# Why an answer was refused (the record's "notice"), in the question's language.
+WHY = {
+    "en": {"unknown": "the report never mentions {what}", "unnamed": "no passage found mentions {what}",
+           "weak": "best sentence score {what} < {floor}", "unrelated": "best sentence is unrelated (cosine {what} < {floor})",
+           "no_fact": "no sentence found gives the {cue} asked for", "not_for": "no sentence found gives the {cue} for {what}",
+           "off_topic": "no sentence found gives the {cue} about {what}", "not_year": "no sentence found is about {what}"},
+    "es": {"unknown": "el informe nunca menciona {what}", "unnamed": "ningún pasaje encontrado menciona {what}",
+           "weak": "puntuación de la mejor frase {what} < {floor}",
+           "unrelated": "la mejor frase no tiene relación (coseno {what} < {floor})",
+           "no_fact": "ninguna frase encontrada da {cue} que se pide", "not_for": "ninguna frase encontrada da {cue} de {what}",
+           "off_topic": "ninguna frase encontrada da {cue} sobre {what}", "not_year": "ninguna frase encontrada trata de {what}"},
+}
+CUE_NAMES = {"es": {"number": "la cifra", "percent": "el porcentaje", "date": "la fecha", "money": "el importe",
+                    "contact": "el contacto", "duration": "el plazo"}}
+
+
+def cue_names(cues: set[str], lang: str) -> str:
+    """The kinds of fact asked for, as the refusal's reason names them.
+
+    >>> cue_names({"date", "number"}, "en"), cue_names({"percent"}, "es")
+    ('date/number', 'el porcentaje')
+    """
+    return "/".join(CUE_NAMES.get(lang, {}).get(c, c) for c in sorted(cues))
+
+
+def refusal(lang: str, why: str, score: float | None = None, **details) -> Draft:
+    """The one refusal, in the question's language, with the reason (``WHY[lang][why]``)."""
+    lang = lang if lang in REFUSALS else "en"
+    return Draft(REFUSALS[lang], True, why=WHY[lang][why].format(**details), score=score)
+
+
 def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage], t: Tables,
             names: list[str] = (), name_vecs: np.ndarray | None = None, detail: bool = False,
             lex_weight: float = 0.35, max_sentences: int = 3, e5: bool = False) -> tuple[Draft, list[Passage]]:
@@ -495,7 +526,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     lang = language(question)
     if (gaps := [n for n in re.findall(r"\b\d[\d,]*\b", query)
                                   if n.replace(",", "") not in t.vocabulary]):
-        return Draft(REFUSALS[lang], True, why=f"the report never mentions {', '.join(gaps)}"), passages
+        return refusal(lang, "unknown", what=", ".join(gaps)), passages
     scored = score_sentences(query, qvec, passages, t, lex_weight, e5)
     ranked = rerank(passages, scored)
     if names and name_vecs is not None:
@@ -503,31 +534,28 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
         kept = [s for s in scored if not gaps_of[s.passage.chunk.chunk_id]]
         if scored and not kept:
             gaps = sorted(set.intersection(*(set(g) for g in gaps_of.values())) or gaps_of[scored[0].passage.chunk.chunk_id])
-            return Draft(REFUSALS[lang], True, why=f"no passage found mentions {', '.join(gaps)}"), ranked
+            return refusal(lang, "unnamed", what=", ".join(gaps)), ranked
         scored = kept
     if not scored or scored[0].score < ABSTAIN_BELOW:
-        top = f"{scored[0].score:.2f}" if scored else "none"
-        return Draft(REFUSALS[lang], True, why=f"best sentence score {top} < {ABSTAIN_BELOW}",
-                     score=scored[0].score if scored else None), ranked
+        return refusal(lang, "weak", scored[0].score if scored else None,
+                       what=f"{scored[0].score:.2f}" if scored else "-", floor=ABSTAIN_BELOW), ranked
     if not e5 and (cos := float(t.sentence_matrix[scored[0].index] @ qvec)) < COSINE_FLOOR:
-        return Draft(REFUSALS[lang], True, why=f"best sentence is unrelated (cosine {cos:.2f} < {COSINE_FLOOR})",
-                     score=scored[0].score), ranked
+        return refusal(lang, "unrelated", scored[0].score, what=f"{cos:.2f}", floor=COSINE_FLOOR), ranked
     parts, citations = [], []
     chosen = choose(scored, t, detail, max_sentences)
     # A span can be worded many ways ("until 2006", "for centuries"): it guides the score only.
     cues = question_cues(query) - {"duration"}
     if cues and not any(all(has_cue(t.sentences[c.index].text, cue) for cue in cues) for c in chosen):
         # "How many doctors…?" answered by a sentence with no count is no answer.
-        return Draft(REFUSALS[lang], True, why=f"no sentence found gives the {'/'.join(sorted(cues))} asked for",
-                     score=scored[0].score), ranked
+        return refusal(lang, "no_fact", scored[0].score, cue=cue_names(cues, lang)), ranked
     # "How many victims were recorded in Mexico?" answered by a count about something else,
     # from a section that names Mexico, is no answer either: the sentence with the figure
     # must name (or mean) one of the question's names. Years are checked above.
     named = [(n, v) for n, v in zip(names, name_vecs if name_vecs is not None else ()) if not _YEAR.fullmatch(n)]
     if cues and named and not any(all(has_cue(t.sentences[c.index].text, cue) for cue in cues)
                                   and sentence_covers(c.index, *zip(*named), t) for c in chosen):
-        return Draft(REFUSALS[lang], True, why=f"no sentence found gives the {'/'.join(sorted(cues))} "
-                                               f"for {', '.join(n for n, _ in named)}", score=scored[0].score), ranked
+        return refusal(lang, "not_for", scored[0].score, cue=cue_names(cues, lang),
+                       what=", ".join(n for n, _ in named)), ranked
     # "How many people did the Global Plan of Action rescue?" is not answered by a count of
     # signatories beside the plan's name: the sentence with the figure must share one of the
     # question's other terms ("rescue") or be close in meaning (MiniLM cosine >= ON_TOPIC).
@@ -537,15 +565,13 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
             all(has_cue(t.sentences[c.index].text, cue) for cue in cues)
             and (topic & t.sentence_terms[c.index] or float(t.sentence_matrix[c.index] @ qvec) >= ON_TOPIC)
             for c in chosen):
-        return Draft(REFUSALS[lang], True, why=f"no sentence found gives the {'/'.join(sorted(cues))} "
-                                               f"about {', '.join(sorted(topic))}", score=scored[0].score), ranked
+        return refusal(lang, "off_topic", scored[0].score, cue=cue_names(cues, lang), what=", ".join(sorted(topic))), ranked
     # "What was the slogan in 2020?" is not answered by the 2019 slogan: a year the question
     # names must be in a chosen sentence or the one before it ("In 2019, … . It was …").
     years = [n for n in names if _YEAR.fullmatch(n)]
     if years and not any(y in t.sentences[i].text for y in years for c in chosen
                          for i in (c.index, c.index - 1) if i >= 0):
-        return Draft(REFUSALS[lang], True, why=f"no sentence found is about {', '.join(years)}",
-                     score=scored[0].score), ranked
+        return refusal(lang, "not_year", scored[0].score, what=", ".join(years)), ranked
     # The cap counts every word of the answer: each quote's attribution ("The report, citing
     # European Parliament, states:" is 7), its marker and up to two "…" come out of it.
     whole = [t.sentences[s.index] for s in chosen]
