@@ -33,6 +33,23 @@ _ASKED_REF = re.compile(r"\b(?:references?|ref\.|footnotes?|referencias?)\s*(?:n
                         r"\(?(\d{1,3})\)?", re.I)
 
 
+# "What is the report's main argument?" asks for its summary, which no term or vector finds
+# ("argument" is not in it); a section titled like one of these answers it.
+_GIST = re.compile(r"\b(main (argument|point|message|idea|finding|conclusion)s?|key (points?|findings?|messages?|"
+                   r"takeaways?)|summar\w*|conclu\w*|in a nutshell|overall message|argue|thesis|gist|"
+                   r"resumen|conclusi\w*|idea principal)\b", re.I)
+SUMMARY_TITLES = re.compile(r"\b(summary|conclusions?|key findings|resumen|conclusiones)\b", re.I)
+
+
+def asks_gist(question: str) -> bool:
+    """Whether the question asks for the report's overall message.
+
+    >>> asks_gist("What is the report's main argument?"), asks_gist("What does it say about Cuba?")
+    (True, False)
+    """
+    return bool(_GIST.search(question))
+
+
 def asked_reference(question: str) -> int | None:
     """The number of the reference a question asks about: the list item "- (4) …"
     is found by its number, which no embedding or BM25 term carries.
@@ -101,6 +118,7 @@ class Retriever:
         for ci, c in enumerate(index.chunks):
             for n in re.findall(r"(?m)^- \((\d{1,3})\)", c.text):
                 self.reference_chunks.setdefault(int(n), []).append(ci)
+        self.summary_chunks = [ci for ci, c in enumerate(index.chunks) if SUMMARY_TITLES.search(c.section)]
         self.bm25 = bm25s.BM25()
         self.bm25.index(tokenize([f"{c.section} {c.text}" for c in index.chunks]), show_progress=False)
 
@@ -140,16 +158,20 @@ class Retriever:
             raise ValueError("multilingual search needs an index built with multilingual vectors and a query vector")
         if qvec is None and mode != "bm25":
             qvec = self.embedder.encode([query])[0]
-        referenced = self.reference_chunks.get(asked_reference(query), [])
         if mode == "multilingual":
-            ranked = rrf([[i for i, _ in self.sentence_ranking(qvec, e5=True)], referenced], rrf_k)
+            ranked = rrf([[i for i, _ in self.sentence_ranking(qvec, e5=True)]], rrf_k)
         elif mode == "dense":
             ranked = self.dense_ranking(qvec)
         elif mode == "bm25":
             ranked = self.bm25_ranking(query)
         else:
             ranked = rrf([[i for i, _ in self.dense_ranking(qvec)], [i for i, _ in self.bm25_ranking(query)],
-                          [i for i, _ in self.sentence_ranking(qvec)], referenced], rrf_k)
+                          [i for i, _ in self.sentence_ranking(qvec)]], rrf_k)
+        # A lookup by structure goes first: the item of "reference 4", the summary for "the main argument".
+        first = self.reference_chunks.get(asked_reference(query), []) + (self.summary_chunks if asks_gist(query) else [])
+        if first:
+            top = ranked[0][1] if ranked else 1.0
+            ranked = [(i, top) for i in first] + [(i, s) for i, s in ranked if i not in first]
         out: list[Passage] = []
         for i, score in ranked:
             chunk = self.index.chunks[i]

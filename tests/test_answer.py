@@ -137,6 +137,13 @@ def test_common_questions_get_substance_not_metadata_or_junk(pipeline):
     assert not c.abstained and "December 2000" in c.answer, c.notice
 
 
+@pytest.mark.parametrize("q", ["What is the report's main argument?", "What does the report conclude?",
+                               "¿Cuál es la idea principal del informe?"])
+def test_a_question_about_the_whole_report_gets_its_summary(pipeline, q):
+    a = pipeline.ask(q)
+    assert not a.abstained and a.citations[0].section == "Summary", a.answer
+
+
 def test_the_year_asked_about_must_be_in_the_answer(pipeline):
     a = pipeline.ask("What slogan did the World Day against Trafficking in Persons have in 2020?")
     assert a.abstained and "2020" in a.notice  # the report gives 2019's; 2020 appears elsewhere
