@@ -81,8 +81,10 @@ def _stemmer():
 def _stopwords() -> list[str]:
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-    # The 179 words of EN_PLUS, and the asking words its list lacks.
-    return sorted(set(STOPWORDS_EN_PLUS) | {"many", "much", "say", "says", "tell", "give", "describe",
+    # The 179 words of EN_PLUS, and the asking words its list lacks. "report": in a question it
+    # is this report ("What does the report say…"), and it matched sentences about UNODC's and
+    # IPS's reports (dropping it: evidence first for 83.5% of dev questions, not 82.7%).
+    return sorted(set(STOPWORDS_EN_PLUS) | {"many", "much", "say", "says", "tell", "give", "describe", "report",
                                             "mention", "mentioned", "according"})
 
 
