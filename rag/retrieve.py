@@ -93,7 +93,7 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     "trata-personas-estados-unidos" would otherwise match Spanish questions).
 
     >>> tokenize(["What does the report say about trafficked children?"])
-    [['report', 'traffick', 'children']]
+    [['traffick', 'children']]
     """
     import bm25s
 
