@@ -21,7 +21,7 @@ from .load import Reference
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import countries
 from .question import _NAME_STOP, _YEAR, has_cue, language, question_cues, words_of
-from .retrieve import SUMMARY_TITLES, Passage, asked_reference, asks_gist, tokenize
+from .retrieve import Passage, asked_reference, asked_sections, tokenize
 
 REFUSAL = "The report doesn't cover this."
 REFUSALS = {"en": REFUSAL, "es": "El informe no trata este tema."}
@@ -54,7 +54,7 @@ META_SECTIONS = {"References": r"\b(references?|sources?|titles?|articles?|websi
 # answered that one more dev question and changed no other.
 META_PENALTY = 0.5
 # "What is reference 4?": the list item "- (4) …" itself, whatever its cosine; "What is the
-# report's main argument?": the summary's points.
+# report's main argument?": the summary's points ("Who is the author?": the credits).
 REFERENCE_ITEM = 0.5
 SHORT_SENTENCE = 12  # words; a shorter best sentence is followed by the next one
 KEEP_WITHIN = 0.10  # a second sentence must score within this of the best one
@@ -199,7 +199,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     cues = question_cues(question)
     meta_ok = {name: bool(re.search(rx, question, re.I)) for name, rx in META_SECTIONS.items()}
     item = f"- ({asked_reference(question)})"
-    gist = asks_gist(question)
+    titles = asked_sections(question)
     seen, out = set(), []
     for p in passages:
         for i in t.by_chunk.get(p.chunk.chunk_id, ()):
@@ -211,7 +211,8 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             lex = sum(t.idf.get(x, 1.0) for x in q_terms & t.sentence_terms[i]) / q_weight
             cue = (sum(has_cue(text, c) for c in cues) / len(cues)) if cues else 0.5
             meta = META_PENALTY if meta_ok.get(t.sentences[i].section) is False else 0.0
-            ref = REFERENCE_ITEM if text.startswith(item) or gist and SUMMARY_TITLES.search(t.sentences[i].section) else 0.0
+            asked = text.startswith(item) or any(tp.search(t.sentences[i].section) for tp in titles)
+            ref = REFERENCE_ITEM if asked else 0.0
             out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank - meta + ref))
     return sorted(out, key=lambda x: -x.score)
 

@@ -33,21 +33,29 @@ _ASKED_REF = re.compile(r"\b(?:references?|ref\.|footnotes?|referencias?)\s*(?:n
                         r"\(?(\d{1,3})\)?", re.I)
 
 
-# "What is the report's main argument?" asks for its summary, which no term or vector finds
-# ("argument" is not in it); a section titled like one of these answers it.
-_GIST = re.compile(r"\b(main (argument|point|message|idea|finding|conclusion)s?|key (points?|findings?|messages?|"
-                   r"takeaways?)|summar\w*|conclu\w*|in a nutshell|overall message|argue|thesis|gist|"
-                   r"resumen|conclusi\w*|idea principal)\b", re.I)
-SUMMARY_TITLES = re.compile(r"\b(summary|conclusions?|key findings|resumen|conclusiones)\b", re.I)
+# Questions about the report itself, answered by a section that no term or vector finds:
+# "What is the report's main argument?" (the summary; "argument" is not in it), "Who is the
+# author?" (the credits say "Edited by"). Question pattern -> section-title pattern.
+SECTION_LOOKUPS = (
+    (re.compile(r"\b(main (argument|point|message|idea|finding|conclusion)s?|key (points?|findings?|messages?|"
+                r"takeaways?)|summar\w*|conclu\w*|in a nutshell|overall message|argue|thesis|gist|"
+                r"resumen|conclusi\w*|idea principal)\b", re.I),
+     re.compile(r"\b(summary|conclusions?|key findings|resumen|conclusiones)\b", re.I)),
+    (re.compile(r"\b(authors?|wrote|written by|editors?|edited|copyright|cover (photo|design|image)|"
+                r"photo credits?|autor\w*|editó|portada)\b", re.I),
+     re.compile(r"^(credits|cover|créditos|portada)$", re.I)),
+)
 
 
-def asks_gist(question: str) -> bool:
-    """Whether the question asks for the report's overall message.
+def asked_sections(question: str) -> list[re.Pattern]:
+    """The title patterns of the sections a question asks for by what they are.
 
-    >>> asks_gist("What is the report's main argument?"), asks_gist("What does it say about Cuba?")
-    (True, False)
+    >>> [bool(p.search("Summary")) for p in asked_sections("What is the report's main argument?")]
+    [True]
+    >>> asked_sections("What does it say about Cuba?")
+    []
     """
-    return bool(_GIST.search(question))
+    return [titles for asks, titles in SECTION_LOOKUPS if asks.search(question)]
 
 
 def asked_reference(question: str) -> int | None:
@@ -120,7 +128,6 @@ class Retriever:
         for ci, c in enumerate(index.chunks):
             for n in re.findall(r"(?m)^- \((\d{1,3})\)", c.text):
                 self.reference_chunks.setdefault(int(n), []).append(ci)
-        self.summary_chunks = [ci for ci, c in enumerate(index.chunks) if SUMMARY_TITLES.search(c.section)]
         self.bm25 = bm25s.BM25()
         self.bm25.index(tokenize([f"{c.section} {c.text}" for c in index.chunks]), show_progress=False)
 
@@ -170,7 +177,9 @@ class Retriever:
             ranked = rrf([[i for i, _ in self.dense_ranking(qvec)], [i for i, _ in self.bm25_ranking(query)],
                           [i for i, _ in self.sentence_ranking(qvec)]], rrf_k)
         # A lookup by structure goes first: the item of "reference 4", the summary for "the main argument".
-        first = self.reference_chunks.get(asked_reference(query), []) + (self.summary_chunks if asks_gist(query) else [])
+        first = self.reference_chunks.get(asked_reference(query), [])
+        if titles := asked_sections(query):
+            first = first + [ci for ci, c in enumerate(self.index.chunks) if any(tp.search(c.section) for tp in titles)]
         if first:
             top = ranked[0][1] if ranked else 1.0
             ranked = [(i, top) for i in first] + [(i, s) for i, s in ranked if i not in first]

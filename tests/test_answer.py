@@ -131,8 +131,8 @@ def test_a_misspelt_name_is_mended_not_refused(pipeline):
 def test_common_questions_get_substance_not_metadata_or_junk(pipeline):
     a = pipeline.ask("What is human trafficking?")
     assert not a.abstained and not {c.section for c in a.citations} & {"Cover", "Credits"}, a.answer
-    b = pipeline.ask("Who is the author?")  # unrelated sentences (cosine ~0.1) are no answer
-    assert b.abstained or "Argos" in b.answer, b.answer
+    b = pipeline.ask("Who is the author?")  # the credits, though they say "Edited by"
+    assert not b.abstained and "Argos" in b.answer, b.answer
     c = pipeline.ask("When was the Palermo Protocol signed?")  # "Palermo" and "Protocol" a sentence apart
     assert not c.abstained and "December 2000" in c.answer, c.notice
 
