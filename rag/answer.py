@@ -527,7 +527,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     question's names (``question.question_names``; only places for non-English ones) and
     ``name_vecs`` their vectors; ``e5``: ``qvec`` is a multilingual-e5 vector.
     Returns the draft and the passages re-ranked by their best sentence."""
-    lang = language(question)
+    lang = language(query)
     if (gaps := [n for n in re.findall(r"\b\d[\d,]*\b", query)
                                   if n.replace(",", "") not in t.vocabulary]):
         return refusal(lang, "unknown", what=", ".join(gaps)), passages

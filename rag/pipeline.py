@@ -17,6 +17,7 @@ from .answer import Answer
 from .config import Config
 from .embed import MODEL_DIM, MODEL_NAME, Embedder
 from .load import Corpus, load_corpus
+from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .multilingual import MODEL_NAME as E5_NAME
 from .multilingual import MultilingualEmbedder
 from .retrieve import Passage, Retriever
@@ -86,6 +87,10 @@ class Pipeline:
         return question_mod.name_countries(query, t.vocabulary)
 
     def _similar(self, phrase: str, candidates: list[str]) -> list[float]:
+        """Cosines of ``phrase`` with each candidate, on MiniLM's scale (e5's mapped for Spanish)."""
+        if self.e5 is not None and question_mod.language(" ".join([phrase, *candidates])) != "en":
+            vecs = self.e5.encode_queries([phrase, *candidates])
+            return [COSINE_SCALE * float(x) + COSINE_SHIFT for x in vecs[1:] @ vecs[0]]
         vecs = self.embedder.encode([phrase, *candidates])
         return [float(x) for x in vecs[1:] @ vecs[0]]
 
@@ -102,7 +107,7 @@ class Pipeline:
         t0 = time.perf_counter()
         question = question_mod.clean_question(question)
         query = question_mod.rewrite_followup(question, [tuple(h) for h in history or []][-3:], self._similar)
-        lang = question_mod.language(question)
+        lang = question_mod.language(query)  # "¿Y en Europa?" is Spanish by the question it completes
         query = self._mend(query, lang)
         names = question_mod.question_names(query, lang)
         qvec, name_vecs, e5, passages = self._retrieve(query, ANSWER_DEPTH, self.cfg.retriever, names)

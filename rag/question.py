@@ -136,8 +136,8 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
     >>> rewrite_followup("And how many in Western and Southern Europe?",
     ...                  [("How many women victims were recorded in North America?", "5,735")])
     'How many women victims were recorded in Western and Southern Europe?'
-    >>> rewrite_followup("What about the Netherlands?", [("How long did Germany take to ratify the protocol?", "")])
-    'How long did the Netherlands take to ratify the protocol?'
+    >>> rewrite_followup("What about the Netherlands?", [("How long did Germany take to ratify the Protocol?", "")])
+    'How long did the Netherlands take to ratify the Protocol?'
     >>> rewrite_followup("And for forced labor?", [("What share are trafficked for sexual exploitation?", "")],
     ...                  lambda p, cs: [float(c == "sexual exploitation") for c in cs])
     'What share are trafficked for forced labor?'
@@ -157,9 +157,15 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
     rest = (question[connective.end():] if connective else question).strip(" ?¿")
     new, old = names_in(rest, skip_first=not connective), names_in(prev)
     if new and old:
-        return prev.replace(old[-1], new[-1], 1)
+        # The previous name most like the new one, a place for a place: "Países Bajos" takes
+        # Alemania's place, not Protocolo's.
+        sims = similar(new[-1], old) if similar is not None and len(old) > 1 else [0.0] * (len(old) - 1) + [1.0]
+        place = bool(countries(new[-1]))
+        best = max(range(len(old)), key=lambda i: (bool(countries(old[i])) == place, sims[i], i))
+        return prev.replace(old[best], new[-1], 1)
     if similar is not None and not new and 0 < len(rest.split()) <= 5:
-        prep = re.match(r"(for|in|of|about|from|to|on|among|with|the)\s+", rest, re.I)
+        prep = re.match(r"(for|in|of|about|from|to|on|among|with|the|para|en|de|del|sobre|con|entre|el|la|los|las)\s+",
+                        rest, re.I)
         core = rest[prep.end():] if prep else rest
         span = closest_span(prev, core, similar, after=prep.group(1) if prep else None)
         if span is not None:

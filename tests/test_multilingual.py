@@ -30,6 +30,18 @@ def test_spanish_search_puts_the_evidence_first(pipeline):
     assert "557" in top[0].chunk.text, [p.chunk.chunk_id for p in top]
 
 
+def test_spanish_followups_stay_spanish_and_swap_the_right_words(pipeline):
+    h = [("¿Cuántas mujeres víctimas se registraron en América del Norte?", "5,735")]
+    a = pipeline.ask("¿Y en Europa Occidental y Meridional?", history=h)  # one Spanish cue alone
+    assert a.language == "es" and a.query == "¿Cuántas mujeres víctimas se registraron en Europa Occidental y Meridional?"
+    assert a.answer.startswith("El informe")
+    b = pipeline.ask("¿Y las niñas?", history=h)
+    assert b.query.startswith("¿Cuántas niñas") and "2,053" in b.answer, b.query
+    c = pipeline.ask("¿Y los Países Bajos?", history=[("¿Cuánto tiempo tardó Alemania en ratificar el Protocolo?", "")])
+    assert "Países Bajos" in c.query and "Protocolo" in c.query, "a place takes a place's place"
+    assert "Netherlands, 5 years" in c.answer
+
+
 def test_spanish_off_topic_question_is_refused_in_spanish(pipeline):
     a = pipeline.ask("¿Cuál es la receta de la tortilla española?")
     assert a.abstained and a.answer == "El informe no trata este tema."
