@@ -104,8 +104,7 @@ def build(corpus: Corpus, embedder, cfg: Config, progress: bool = False, record:
     if progress:
         print(f"Embedding {len(chunks)} chunks and {len(sents)} sentences "
               f"from {len(corpus.documents)} document(s)…", flush=True)
-    chunk_texts = [embedding_text(c.section, c.text) for c in chunks]
-    chunk_vecs = embedder.encode(chunk_texts, progress=progress)
+    chunk_vecs = embedder.encode([embedding_text(c.section, c.text) for c in chunks], progress=progress)
     sent_vecs = embedder.encode([s.text for s in sents], progress=progress)
     names = sorted({n for d in corpus.documents for n in sections_names(d)})
     name_vecs = embedder.encode(names)

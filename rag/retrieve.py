@@ -168,7 +168,7 @@ class Retriever:
         if qvec is None and mode != "bm25":
             qvec = self.embedder.encode([query])[0]
         if mode == "multilingual":
-            ranked = rrf([[i for i, _ in self.sentence_ranking(qvec, e5=True)]], rrf_k)
+            ranked = self.sentence_ranking(qvec, e5=True)
         elif mode == "dense":
             ranked = self.dense_ranking(qvec)
         elif mode == "bm25":
