@@ -491,11 +491,11 @@ def rerank(passages: list[Passage], scored: list[Scored]) -> list[Passage]:
 
 # Why an answer was refused (the record's "notice"), in the question's language.
 WHY = {
-    "en": {"unknown": "the report never mentions {what}", "unnamed": "no passage found mentions {what}",
+    "en": {"empty": "the question has no word to look up", "unknown": "the report never mentions {what}", "unnamed": "no passage found mentions {what}",
            "weak": "best sentence score {what} < {floor}", "unrelated": "best sentence is unrelated (cosine {what} < {floor})",
            "no_fact": "no sentence found gives the {cue} asked for", "not_for": "no sentence found gives the {cue} for {what}",
            "off_topic": "no sentence found gives the {cue} about {what}", "not_year": "no sentence found is about {what}"},
-    "es": {"unknown": "el informe nunca menciona {what}", "unnamed": "ningún pasaje encontrado menciona {what}",
+    "es": {"empty": "la pregunta no tiene ninguna palabra que buscar", "unknown": "el informe nunca menciona {what}", "unnamed": "ningún pasaje encontrado menciona {what}",
            "weak": "puntuación de la mejor frase {what} < {floor}",
            "unrelated": "la mejor frase no tiene relación (coseno {what} < {floor})",
            "no_fact": "ninguna frase encontrada da {cue} que se pide", "not_for": "ninguna frase encontrada da {cue} de {what}",
@@ -528,6 +528,8 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     ``name_vecs`` their vectors; ``e5``: ``qvec`` is a multilingual-e5 vector.
     Returns the draft and the passages re-ranked by their best sentence."""
     lang = language(query)
+    if not names and not tokenize([query])[0]:  # "¿Y?", "Why?": nothing to look for
+        return refusal(lang, "empty"), passages
     if (gaps := [n for n in re.findall(r"\b\d[\d,]*\b", query)
                                   if n.replace(",", "") not in t.vocabulary]):
         return refusal(lang, "unknown", what=", ".join(gaps)), passages

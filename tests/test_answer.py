@@ -133,6 +133,8 @@ def test_common_questions_get_substance_not_metadata_or_junk(pipeline):
     assert not a.abstained and not {c.section for c in a.citations} & {"Cover", "Credits"}, a.answer
     b = pipeline.ask("Who is the author?")  # the credits, though they say "Edited by"
     assert not b.abstained and "Argos" in b.answer, b.answer
+    e = pipeline.ask("Why?")  # no word to look up: a photo credit came back before
+    assert e.abstained and "no word" in e.notice
     d = pipeline.ask("What time is it?")  # term and cue bonuses lift a sentence of cosine 0.09
     assert d.abstained and "unrelated" in d.notice, d.notice
     c = pipeline.ask("When was the Palermo Protocol signed?")  # "Palermo" and "Protocol" a sentence apart

@@ -45,6 +45,8 @@ def test_spanish_followups_stay_spanish_and_swap_the_right_words(pipeline):
 def test_spanish_off_topic_question_is_refused_in_spanish(pipeline):
     a = pipeline.ask("¿Cuál es la receta de la tortilla española?")
     assert a.abstained and a.answer == "El informe no trata este tema."
+    b = pipeline.ask("¿Qué?")  # Spanish function words are nothing to look up
+    assert b.abstained and b.notice == "la pregunta no tiene ninguna palabra que buscar"
 
 
 def test_index_records_the_multilingual_vectors(pipeline):
