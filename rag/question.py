@@ -67,7 +67,7 @@ def question_names(query: str, lang: str = "en") -> list[str]:
     names = names_in(query)
     if lang != "en":
         names = [n for n in names if countries(n)]
-    return names + re.findall(r"\b(?:19|20)\d\d\b", query)
+    return names + _YEAR.findall(query)
 
 
 def _edits1(word: str) -> set[str]:
@@ -130,7 +130,7 @@ def name_countries(query: str, vocabulary: frozenset[str]) -> str:
 
 def rewrite_followup(question: str, history: list[tuple[str, str]] | None, similar=None) -> str:
     """Make an elliptical follow-up a full question, using the previous question.
-    ``similar(phrase, candidates)`` (cosines; the pipeline passes MiniLM's) lets a
+    ``similar(phrase, candidates)`` (cosines; the pipeline passes MiniLM's, e5's for Spanish) lets a
     follow-up without names swap the previous question's closest phrase.
 
     >>> rewrite_followup("And how many in Western and Southern Europe?",
@@ -216,7 +216,7 @@ def question_cues(question: str) -> set[str]:
     return cues
 
 
-_YEAR = re.compile(r"(?:19|20)\d\d")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _SPAN = re.compile(r"\b(\d[\d,.]*|a few|several|one|two|three|four|five|six|seven|eight|nine|ten|\w+teen|\w+ty)"
                    r"(\s+and\s+\w+)?\s+(days?|weeks?|months?|years?|decades?|centuries)\b", re.I)
 _MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
