@@ -19,7 +19,7 @@ import numpy as np
 from .chunk import Chunk, Sentence, names_in  # noqa: F401  (Chunk: suggest()'s doctest)
 from .load import Reference
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
-from .places import countries
+from .places import countries, members, spellings
 from .question import _NAME_STOP, _YEAR, has_cue, language, question_cues, words_of
 from .retrieve import Passage, asked_reference, asked_sections, tokenize
 
@@ -266,6 +266,11 @@ def covers(name: str, vec: np.ndarray, words: str, vecs: np.ndarray | None) -> b
     something within ENTITY_MATCH of it."""
     if any(re.search(name_pattern(n), words) for n in (name, *countries(name))):
         return True
+    # "Washington" or "the Dutch" may be spelt as its country's capital or people; "Southeast
+    # Asian" is any of its countries: "Thai authorities … Bangkok" covers it.
+    if any(re.search(rf"\b{re.escape(' '.join(words_of(s)))}s?\b", words)
+           for c in (*countries(name), *members(name)) for s in spellings(c)):
+        return True
     if near_each_other([w for w in words_of(name) if w not in _NAME_STOP], words.split()):
         return True
     return vecs is not None and len(vecs) > 0 and float((vecs @ vec).max()) >= ENTITY_MATCH
@@ -502,7 +507,7 @@ WHY = {
            "off_topic": "ninguna frase encontrada da {cue} sobre {what}", "not_year": "ninguna frase encontrada trata de {what}"},
 }
 CUE_NAMES = {"es": {"number": "la cifra", "percent": "el porcentaje", "date": "la fecha", "money": "el importe",
-                    "contact": "el contacto", "duration": "el plazo"}}
+                    "contact": "el contacto", "duration": "el plazo", "factor": "el factor"}}
 
 
 def cue_names(cues: set[str], lang: str) -> str:

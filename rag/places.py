@@ -8,8 +8,10 @@ countries, read once: ~20 ms).
 (('United States',), ('Netherlands',), ('Germany',))
 >>> countries("Managua and Caracas"), countries("US"), countries("us")
 (('Nicaragua', 'Venezuela'), ('United States',), ())
->>> countries("Palantir")
-()
+>>> countries("Palantir"), countries("Brussels")
+((), ('Belgium', 'European Union'))
+>>> "Thailand" in members("Southeast Asian"), "Thai" in spellings("Thailand")
+(True, True)
 """
 from __future__ import annotations
 
@@ -23,6 +25,32 @@ def _key(name: str) -> str:
     name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     name = re.sub(r"^(the|el|la|los|las)\s+|'s?$", "", name.strip(), flags=re.I)
     return " ".join(name.lower().split())
+
+
+# Where the EU sits: "Brussels" is asked about as the EU ("per Brussels' executive arm").
+_SEATS = {"brussels": "European Union", "strasbourg": "European Union"}
+_BLOCS = {"European Union": ("EU", "European Commission", "European Parliament", "European Council")}
+
+# UN M49 regions as countryinfo names them ("region" or "subregion"), keyed as questions say them.
+_REGIONS = {
+    "africa": "Africa", "african": "Africa", "north africa": "Northern Africa", "north african": "Northern Africa",
+    "sub-saharan africa": "Sub-Saharan Africa", "sub-saharan african": "Sub-Saharan Africa",
+    "americas": "Americas", "north america": "Northern America", "north american": "Northern America",
+    "latin america": "Latin America and the Caribbean", "latin american": "Latin America and the Caribbean",
+    "central america": "Latin America and the Caribbean", "central american": "Latin America and the Caribbean",
+    "south america": "Latin America and the Caribbean", "south american": "Latin America and the Caribbean",
+    "caribbean": "Latin America and the Caribbean", "america latina": "Latin America and the Caribbean",
+    "caribe": "Latin America and the Caribbean",
+    "asia": "Asia", "asian": "Asia", "central asia": "Central Asia", "central asian": "Central Asia",
+    "east asia": "Eastern Asia", "east asian": "Eastern Asia", "south asia": "Southern Asia",
+    "south asian": "Southern Asia", "southeast asia": "South-eastern Asia", "southeast asian": "South-eastern Asia",
+    "south-east asia": "South-eastern Asia", "south-east asian": "South-eastern Asia",
+    "sudeste asiatico": "South-eastern Asia", "middle east": "Western Asia", "middle eastern": "Western Asia",
+    "europe": "Europe", "european": "Europe", "europa": "Europe", "western europe": "Western Europe",
+    "eastern europe": "Eastern Europe", "eastern european": "Eastern Europe", "northern europe": "Northern Europe",
+    "southern europe": "Southern Europe", "europa occidental": "Western Europe", "europa del este": "Eastern Europe",
+    "oceania": "Oceania",
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -50,6 +78,8 @@ def _table() -> dict[str, tuple[str, ...]]:
             # "Washington D.C." is asked about as "Washington"
             for k in {_key(n), _key(re.sub(r",?\s*D\.?\s?C\.?$", "", n))} - {""}:
                 table.setdefault(k, set()).add(c["name"])
+    for seat, bloc in _SEATS.items():
+        table.setdefault(seat, set()).add(bloc)
     return {k: tuple(sorted(v)) for k, v in table.items()}
 
 
@@ -67,3 +97,27 @@ def countries(name: str) -> tuple[str, ...]:
     if not all(found):
         return ()
     return tuple(dict.fromkeys(c for f in found for c in f))
+
+
+@functools.lru_cache(maxsize=None)
+def members(name: str) -> tuple[str, ...]:
+    """The countries of a region ``name`` stands for ("Southeast Asian"), or ()."""
+    from countryinfo import CountryInfo
+
+    region = _REGIONS.get(re.sub(r"(?<=[a-z])(?:'s)?'?$", "", _key(name)).replace("south-eastern", "south-east"))
+    if region is None:
+        return ()
+    return tuple(sorted(c["name"] for c in CountryInfo.all().values()
+                        if region.lower() in ((c.get("region") or "").lower(), (c.get("subregion") or "").lower())))
+
+
+@functools.lru_cache(maxsize=None)
+def spellings(country: str) -> tuple[str, ...]:
+    """How a text may name ``country``: its name, demonym, capitals (and a bloc's bodies)."""
+    from countryinfo import CountryInfo
+
+    c = CountryInfo.all().get(country.lower()) or {}
+    capitals = c.get("capital") or []
+    found = [country, c.get("demonym") or "", *(capitals if isinstance(capitals, list) else [capitals]),
+             *_BLOCS.get(country, ())]
+    return tuple(dict.fromkeys(re.sub(r",?\s*D\.?\s?C\.?$", "", f) for f in found if f))

@@ -15,7 +15,7 @@ import re
 import unicodedata
 
 from .chunk import _URL, names_in
-from .places import code, countries
+from .places import code, countries, members
 from .retrieve import _stopwords
 
 MAX_QUESTION_CHARS = 1000  # the longest eval question is ~200; a pasted page is not a question
@@ -66,7 +66,7 @@ def question_names(query: str, lang: str = "en") -> list[str]:
     """
     names = names_in(query)
     if lang != "en":
-        names = [n for n in names if countries(n)]
+        names = [n for n in names if countries(n) or members(n)]
     return names + _YEAR.findall(query)
 
 
@@ -200,7 +200,9 @@ def question_cues(question: str) -> set[str]:
     """The kind of fact a question asks for."""
     q = question.lower()
     cues = set()
-    if re.search(r"\b(percent|percentage|share|proportion|fraction|porcentaje|proporción)\b|%", q):
+    if re.search(r"\b(by what factor|how many times|how many-fold|cuántas veces)\b", q):
+        cues.add("factor")  # "By what factor has the children's share grown?": "fivefold", not a %
+    elif re.search(r"\b(percent|percentage|share|proportion|fraction|porcentaje|proporción)\b|%", q):
         cues.add("percent")
     elif re.search(r"\b(how long|how much time|how many (days|weeks|months|years)|cuánto tiempo)\b", q):
         cues.add("duration")
@@ -230,32 +232,54 @@ def has_cue(text: str, cue: str) -> bool:
     False
     >>> has_cue("Fifty percent of the victims", "percent"), has_cue("five are adult women", "number")
     (True, True)
+    >>> has_cue("the percentage of children has increased fivefold", "factor"), has_cue("up 5%", "factor")
+    (True, False)
     >>> has_cue("The three days between their arrest", "duration"), has_cue("557 were deported in 2010", "duration")
     (True, False)
     >>> has_cue("On December 18, during its 68th Session, three years earlier, it approved 64/293", "number")
     False
+    >>> has_cue("one of the first efforts", "number"), has_cue("one in four victims", "number")
+    (False, True)
     >>> has_cue("a group has raised billions of dollars", "money"), has_cue("it was published by UNODC", "money")
     (True, False)
     >>> has_cue("call 1-888-373-7888 or write to help@example.org", "contact"), has_cue("in 2018, 148 countries", "contact")
     (True, False)
     """
-    text = re.sub(r"^- \(\d+\)", " ", _URL.sub(" ", text))
-    if cue == "percent":
-        return bool(re.search(r"\d\s?%|\bpercent\b", text))
-    if cue == "duration":
-        return bool(_SPAN.search(text))
-    if cue == "contact":
-        return bool(re.search(r"\+?\(?\d{2,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b|[\w.-]+@[\w-]+\.\w", text))
-    if cue == "money":
-        return bool(re.search(r"[$€£]\s?\d|\b(dollars?|euros?|pounds|USD|EUR)\b", text, re.I))
+    return bool(cue_spans(text, cue))
+
+
+def _blank(rx, text: str, flags=0) -> str:
+    """``text`` with the matches of ``rx`` blanked out, offsets kept."""
+    return re.sub(rx, lambda m: " " * len(m.group()), text, flags=flags)
+
+
+_CUE_RX = {
+    "percent": (r"\d[\d.,]*\s?%|\b\w+ percent\b", 0),
+    "factor": (r"\b(\w+fold|doubled|tripled|quadrupled|halved|twice|\w+ times)\b", re.I),
+    "duration": (_SPAN.pattern, re.I),
+    "contact": (r"\+?\(?\d{2,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b|[\w.-]+@[\w-]+\.\w", 0),
+    "money": (r"[$€£]\s?\d[\d,.]*|\b(dollars?|euros?|pounds|USD|EUR)\b", re.I),
+    "number": (r"(?<![\w-])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
+               r"hundred|thousand|million|billion|trillion|\w+fold|doubled|tripled|quadrupled|halved|twice)\b", re.I),
+    "date": (rf"\b(1[89]|20)\d\d\b|{_MONTH}", 0),
+}
+
+
+def cue_spans(text: str, cue: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds the kind of fact asked for, as character spans.
+
+    >>> cue_spans("published in 2011 by GAATW", "date")
+    [(13, 17)]
+    """
+    text = _blank(r"^- \(\d+\)", _blank(_URL, text))
     if cue == "number":
-        # Spans ("three years"), resolutions ("64/293"), ordinals ("68th") and days ("December 18") count nothing.
-        for rx in (_SPAN, r"[\w/]*\d/\d[\w/]*", r"\b\d+(st|nd|rd|th)\b", rf"{_MONTH} \d\d?\b|\b\d\d? {_MONTH}"):
-            text = re.sub(rx, " ", text)
-        return bool(re.search(r"(?<![\w-])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|"
-                              r"nine|ten|hundred|thousand|million|billion|trillion|\w+fold|doubled|tripled|quadrupled|halved|twice)\b",
-                              text, re.I))
-    return bool(re.search(rf"\b(1[89]|20)\d\d\b|{_MONTH}", text))
+        # Spans ("three years"), resolutions ("64/293"), ordinals ("68th"), days ("December 18")
+        # and "one of the first efforts" count nothing.
+        for rx in (_SPAN, r"[\w/]*\d/\d[\w/]*", r"\b\d+(st|nd|rd|th)\b", rf"{_MONTH} \d\d?\b|\b\d\d? {_MONTH}",
+                   r"\b[Oo]ne (of|another)\b"):
+            text = _blank(rx, text)
+    rx, flags = _CUE_RX[cue]
+    return [m.span() for m in re.finditer(rx, text, flags)]
 
 
 def words_of(text: str) -> list[str]:

@@ -101,6 +101,22 @@ def test_a_capital_or_spanish_name_stands_for_its_country(pipeline):
     assert c.abstained and "Japón" in c.notice and c.answer == "El informe no trata este tema."
 
 
+def test_a_region_or_the_eus_seat_stands_for_what_lies_in_it(pipeline):
+    # The report says "Thai authorities … from Bangkok", never "Southeast Asia".
+    a = pipeline.ask("How many undocumented migrants were deported from the Southeast Asian capital?")
+    assert not a.abstained and "557" in a.answer, a.answer
+    b = pipeline.ask("How many undocumented migrants were deported from the West African capital?")
+    assert b.abstained, b.answer
+    # "Brussels" for the EU: the passage names the European Commission.
+    c = pipeline.ask("What share of the registered victims were children, according to Brussels?")
+    assert not c.abstained and "22%" in c.answer, c.answer
+
+
+def test_a_factor_is_answered_by_a_multiple_not_a_share(pipeline):
+    a = pipeline.ask("By what factor has the percentage of child victims grown?")
+    assert not a.abstained and "fivefold" in a.citations[0].quote, a.answer
+
+
 @pytest.mark.parametrize("q,n", [("What is reference 7?", 7), ("Who published ref. (10)?", 10),
                                  ("¿Cuál es la referencia 11?", 11)])
 def test_a_reference_is_found_by_its_number(pipeline, q, n):
