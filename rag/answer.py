@@ -20,8 +20,8 @@ from .chunk import Chunk, Sentence, names_in  # noqa: F401  (Chunk: suggest()'s 
 from .load import Reference
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import countries, members, spellings
-from .question import _NAME_STOP, _YEAR, has_cue, language, question_cues, words_of
-from .retrieve import Passage, asked_reference, asked_sections, tokenize
+from .question import _NAME_STOP, _YEAR, cue_spans, has_cue, language, question_cues, words_of
+from .retrieve import Passage, _stemmer, asked_reference, asked_sections, tokenize
 
 REFUSAL = "The report doesn't cover this."
 REFUSALS = {"en": REFUSAL, "es": "El informe no trata este tema."}
@@ -62,6 +62,9 @@ KEEP_WITHIN = 0.10  # a second sentence must score within this of the best one
 # decide nearly every case); 0.4 let "How many traffickers did the Global Plan of Action
 # convict?" through on a sentence naming the plan (0.41), 0.5 keeps paraphrases' margin.
 ON_TOPIC = 0.5
+# Words between the figure and the question's term it must be about: at most 13 in the
+# answered dev questions, 48 in one the report does not answer (a year of another event).
+TOPIC_WINDOW = 20
 # Terms in more than ~a fifth of the sentences ("traffick": 84 of 139, "victim": 31) share
 # nothing: "How many traffickers were convicted?" is not about any sentence saying "trafficking".
 COMMON_IDF = 1.5
@@ -215,6 +218,23 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             ref = REFERENCE_ITEM if asked else 0.0
             out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank - meta + ref))
     return sorted(out, key=lambda x: -x.score)
+
+
+def near_value(text: str, cues: set[str], terms: set[str], window: int = TOPIC_WINDOW) -> bool:
+    """Whether a value of the kind asked for (``cues``) stands within ``window`` words of
+    one of the stemmed ``terms``.
+
+    >>> near_value("Thailand legalized it in 1990.", {"date"}, {"legal"})
+    True
+    >>> near_value("In 2006 it was warned. " + "x " * 30 + "They legalized it.", {"date"}, {"legal"})
+    False
+    """
+    stem = _stemmer().stemWord
+    words = [(m.start(), stem(m.group().lower())) for m in re.finditer(r"\w[\w'-]*", text)]
+    spans = [sp for c in cues for sp in cue_spans(text, c)]
+    at = [k for k, (o, _) in enumerate(words) if any(a <= o < b for a, b in spans)]
+    near = [k for k, (_, w) in enumerate(words) if w in terms]
+    return any(abs(a - b) <= window for a in at for b in near)
 
 
 def name_pattern(name: str) -> str:
@@ -507,7 +527,8 @@ WHY = {
            "off_topic": "ninguna frase encontrada da {cue} sobre {what}", "not_year": "ninguna frase encontrada trata de {what}"},
 }
 CUE_NAMES = {"es": {"number": "la cifra", "percent": "el porcentaje", "date": "la fecha", "money": "el importe",
-                    "contact": "el contacto", "duration": "el plazo", "factor": "el factor"}}
+                    "contact": "el contacto", "duration": "el plazo", "factor": "el factor",
+                    "penalty": "la pena"}}
 
 
 def cue_names(cues: set[str], lang: str) -> str:
@@ -572,11 +593,18 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # question's other terms ("rescue") or be close in meaning (MiniLM cosine >= ON_TOPIC).
     topic = {x for x in set(tokenize([query])[0]) - set(tokenize([" ".join(names) + CUE_WORDS])[0])
              if t.idf.get(x, math.inf) >= COMMON_IDF}
+    # Where it uses those terms, the figure must stand near one: "already in 2006, …" is not
+    # when "the Netherlands … legalized prostitution", 48 words later.
+    def on_topic(i: int) -> bool:
+        if topic & t.sentence_terms[i]:
+            return near_value(t.sentences[i].text, cues, topic)
+        return float(t.sentence_matrix[i] @ qvec) >= ON_TOPIC
+
     if cues and topic and not e5 and not any(
-            all(has_cue(t.sentences[c.index].text, cue) for cue in cues)
-            and (topic & t.sentence_terms[c.index] or float(t.sentence_matrix[c.index] @ qvec) >= ON_TOPIC)
-            for c in chosen):
-        return refusal(lang, "off_topic", scored[0].score, cue=cue_names(cues, lang), what=", ".join(sorted(topic))), ranked
+            all(has_cue(t.sentences[c.index].text, cue) for cue in cues) and on_topic(c.index) for c in chosen):
+        return refusal(lang, "off_topic", scored[0].score, cue=cue_names(cues, lang),
+                       what=", ".join(dict.fromkeys(w for w in re.findall(r"\w[\w'-]*", query)
+                                                    if _stemmer().stemWord(w.lower()) in topic))), ranked
     # "What was the slogan in 2020?" is not answered by the 2019 slogan: a year the question
     # names must be in a chosen sentence or the one before it ("In 2019, … . It was …").
     years = [n for n in names if _YEAR.fullmatch(n)]

@@ -213,6 +213,9 @@ def question_cues(question: str) -> set[str]:
         cues.add("number")
     if re.search(r"\b(when|what year|which year|what date|cuándo|qué año|en qué fecha)\b", q):
         cues.add("date")
+    if re.search(r"\b(prison sentences?|jail terms?|penalt(y|ies)|punishments?|fines?|how long in (prison|jail)|"
+                 r"pena de prisión|penas?|condenas?|cárcel|multas?)\b", q):
+        cues = {"penalty"}  # "What prison sentence does German law impose?": a span, but only a penalty answers
     if re.search(r"\b(hotline|helpline|phone|telephone|e-?mail address|teléfono|línea de ayuda|correo)\b", q):
         cues = {"contact"}  # "What hotline number…?": a number, but only a phone number answers
     return cues
@@ -262,6 +265,7 @@ _CUE_RX = {
     "number": (r"(?<![\w-])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
                r"hundred|thousand|million|billion|trillion|\w+fold|doubled|tripled|quadrupled|halved|twice)\b", re.I),
     "date": (rf"\b(1[89]|20)\d\d\b|{_MONTH}", 0),
+    "penalty": (r"\b(prison|imprison\w*|jail\w*|sentenced|penalt(y|ies)|punish\w*|fined)\b", re.I),
 }
 
 

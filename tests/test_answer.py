@@ -133,6 +133,21 @@ def test_a_figure_beside_the_topic_is_no_answer(pipeline):
     assert b.abstained and "contact" in b.notice, b.answer
 
 
+def test_a_figure_far_from_the_topic_is_no_answer(pipeline):
+    # The sentence names the Netherlands, "already in 2006" and, 48 words on, its "legalized
+    # prostitution": 2006 is when a warning was given, and the report gives no year of legalization.
+    a = pipeline.ask("In what year did the Netherlands legalize prostitution?")
+    assert a.abstained and "legalize" in a.notice, a.answer
+    b = pipeline.ask("In what year did the UN approve the Global Plan of Action?")  # "in 2010, the UN approved"
+    assert not b.abstained and "2010" in b.answer, b.answer
+
+
+def test_a_penalty_is_answered_only_by_a_penalty(pipeline):
+    # The report gives no sentence for any country; a span ("six years") is no prison term.
+    a = pipeline.ask("What prison sentence does German law impose for human trafficking?")
+    assert a.abstained and "penalty" in a.notice, a.answer
+
+
 def test_a_misspelt_name_is_mended_not_refused(pipeline):
     a = pipeline.ask("Who is Ghada Wally?")  # the report: Ghada Waly (and "Wall Street": not that)
     assert not a.abstained and a.query == "Who is Ghada Waly?" and "UNODC" in a.answer
