@@ -372,6 +372,9 @@ def trim(text: str, query: str, limit: int) -> tuple[int, int]:
     >>> t = "In 2010, the UN approved a plan, which many praised, and in 2013 it set a day."
     >>> t[slice(*trim(t, "When was the day set?", 8))]
     'and in 2013 it set a day.'
+    >>> t = "The purpose is not to celebrate another anniversary, but to raise awareness of victims."
+    >>> t[slice(*trim(t, "What is the purpose of the day?", 8))]
+    'but to raise awareness of victims.'
     """
     if len(text.split()) <= limit:
         return 0, len(text)
@@ -382,7 +385,11 @@ def trim(text: str, query: str, limit: int) -> tuple[int, int]:
 
     def fit(i: int) -> float:
         clause = text[slice(*clauses[i])]
-        return len(q & set(words_of(clause))) + 2 * sum(has_cue(clause, c) for c in cues)
+        score = len(q & set(words_of(clause))) + 2 * sum(has_cue(clause, c) for c in cues)
+        # "The purpose is not to celebrate…, but to raise awareness…": the claim follows "but".
+        if i > 0 and re.match(r"but\b", clause) and re.search(r"\bnot\b", text[slice(*clauses[i - 1])]):
+            score = max(score, fit(i - 1) + 1)
+        return score
 
     best = max(range(len(clauses)), key=fit)
     lo = hi = best
