@@ -142,6 +142,13 @@ def test_a_figure_far_from_the_topic_is_no_answer(pipeline):
     assert not b.abstained and "2010" in b.answer, b.answer
 
 
+def test_a_figure_for_a_place_not_asked_about_comes_second(pipeline):
+    a = pipeline.ask("What share of victims are trafficked for forced labor?")
+    assert "38%" in a.citations[0].quote, a.answer  # not Europe's 15%
+    b = pipeline.ask("What share of the victims in Europe were trafficked for forced labor?")
+    assert "15%" in b.citations[0].quote, b.answer
+
+
 def test_a_penalty_is_answered_only_by_a_penalty(pipeline):
     # The report gives no sentence for any country; a span ("six years") is no prison term.
     a = pipeline.ask("What prison sentence does German law impose for human trafficking?")
