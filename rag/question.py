@@ -142,7 +142,9 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
     ...                  lambda p, cs: [float(c == "sexual exploitation") for c in cs])
     'What share are trafficked for forced labor?'
     >>> rewrite_followup("How many of them signed?", [("How many countries met in Palermo?", "")])
-    'How many of them signed? (How many countries met in Palermo?)'
+    'How many of the countries signed?'
+    >>> rewrite_followup("Did it attach conditions?", [("When did the US ratify it?", "")])
+    'Did it attach conditions? (When did the US ratify it?)'
     >>> rewrite_followup("Who edited the report?", [("How long did Germany take?", "")])
     'Who edited the report?'
     """
@@ -152,6 +154,12 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
     connective = _FOLLOW.match(question)
     short = len(question.split()) <= 3 and not _WH.match(question)
     if not (connective or short):
+        # "How many of them signed?" after "How many countries met…?": them = the countries.
+        counted = re.match(r"\W*(?:how many|which|what|cuántos|cuántas|qué|cuáles)\s+([a-záéíóúñ]+s)\b", prev, re.I)
+        if counted and re.search(r"\b(of them|they|de ellos|de ellas)\b", question, re.I):
+            them = {"of them": f"of the {counted.group(1)}", "they": f"the {counted.group(1)}"}
+            return re.sub(r"\b(of them|they|de ellos|de ellas)\b",
+                          lambda m: them.get(m.group().lower(), f"de los {counted.group(1)}"), question, count=1, flags=re.I)
         # A whole question leaning on a pronoun keeps its words; the previous one is context.
         return f"{question} ({prev})" if _PRONOUN.search(question) else question
     rest = (question[connective.end():] if connective else question).strip(" ?¿")

@@ -237,10 +237,15 @@ def test_a_followup_without_names_swaps_the_closest_phrase(pipeline):
     b = pipeline.ask("And for forced labor?",
                      history=[("What share of victims are trafficked for sexual exploitation?", "50%")])
     assert b.query == "What share of victims are trafficked for forced labor?"
-    assert "forced labor" in b.answer
+    assert "38%" in b.answer, b.answer
     c = pipeline.ask("How many of them signed the Convention?",
                      history=[("How many countries met in Palermo in December 2000?", "148")])
-    assert c.query.startswith("How many of them signed the Convention?"), "a whole question keeps its words"
+    # "them" is what the previous question counted; the answer is a new figure, not the 148 again
+    assert c.query == "How many of the countries signed the Convention?", c.query
+    assert "121" in c.answer, c.answer
+    d = pipeline.ask("Did it attach any conditions?",
+                     history=[("In what year did the United States ratify the Protocol?", "2005")])
+    assert d.query.startswith("Did it attach any conditions? (In what year"), "other pronouns keep the context"
 
 
 def test_standalone_followups_are_left_alone():
