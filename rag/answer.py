@@ -19,9 +19,9 @@ import numpy as np
 from .chunk import Chunk, Sentence, names_in  # noqa: F401  (Chunk: suggest()'s doctest)
 from .load import Reference
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
-from .places import countries, members, spellings
+from .places import countries, members, region_names, spellings
 from .question import _NAME_STOP, _YEAR, cue_spans, has_cue, language, question_cues, words_of
-from .retrieve import Passage, _stemmer, asked_reference, asked_sections, tokenize
+from .retrieve import Passage, _stemmer, asked_reference, asked_sections, named_section, tokenize
 
 REFUSAL = "The report doesn't cover this."
 REFUSALS = {"en": REFUSAL, "es": "El informe no trata este tema."}
@@ -148,6 +148,7 @@ class Tables:
     sentence_matrix: np.ndarray  # unit vectors, one row per sentence
     sentence_terms: tuple[frozenset, ...]  # stemmed BM25 terms per sentence
     sentence_places: tuple[frozenset, ...]  # the countries and regions each sentence names
+    section_titles: tuple[str, ...]
     by_chunk: dict[str, list[int]]  # chunk id -> its sentences
     idf: dict[str, float]
     vocabulary: frozenset[str]  # every word of the corpus (numbers without separators)
@@ -183,7 +184,7 @@ class Tables:
         e5 = index.sentence_vectors_e5
         return cls(sents, np.asarray(matrix, dtype=np.float32),
                    tuple(frozenset(t) for t in tokenize([s.text for s in sents])),
-                   tuple(places_in(s.text) for s in sents), by_chunk,
+                   tuple(places_in(s.text) for s in sents), tuple(dict.fromkeys(s.section for s in sents)), by_chunk,
                    idf_table(sents), frozenset(vocabulary),
                    {k: " ".join(words_of(v)) for k, v in section_text.items()},
                    {k: np.stack([vecs[n] for n in ns]) if ns else np.zeros((0, dim), np.float32)
@@ -207,13 +208,15 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     q_terms = set(tokenize([question])[0])
     q_weight = sum(t.idf.get(x, 1.0) for x in q_terms) or 1.0
     cues = question_cues(question)
-    meta_ok = {name: bool(re.search(rx, question, re.I)) for name, rx in META_SECTIONS.items()}
+    named = named_section(question, t.section_titles)
+    # "What does the section on X argue?" asks for X, not for the contents' line naming it.
+    meta_ok = {name: bool(re.search(rx, question, re.I)) and not (named and name == "Contents")
+               for name, rx in META_SECTIONS.items()}
     item = f"- ({asked_reference(question)})"
     titles = asked_sections(question)
     # "What share of victims…?" is answered by the global figure before Europe's.
     elsewhere = EXTRA_PLACE if cues and not _ASKS_PLACE.search(question) else 0.0
-    q_places = places_in(question)
-    q_places |= {c for r in q_places for c in members(r)}  # "Southeast Asian" asks about Thailand
+    asked_places = {c for p in places_in(question) for c in members(p) or (p,)}  # "Southeast Asian": Thailand too
     seen, out = set(), []
     for p in passages:
         for i in t.by_chunk.get(p.chunk.chunk_id, ()):
@@ -225,9 +228,10 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             lex = sum(t.idf.get(x, 1.0) for x in q_terms & t.sentence_terms[i]) / q_weight
             cue = (sum(has_cue(text, c) for c in cues) / len(cues)) if cues else 0.5
             meta = META_PENALTY if meta_ok.get(t.sentences[i].section) is False else 0.0
-            asked = text.startswith(item) or any(tp.search(t.sentences[i].section) for tp in titles)
+            section = t.sentences[i].section
+            asked = text.startswith(item) or section == named or any(tp.search(section) for tp in titles)
             ref = REFERENCE_ITEM if asked else 0.0
-            extra = elsewhere if t.sentence_places[i] - q_places else 0.0
+            extra = elsewhere if any(not asked_places & set(members(p) or (p,)) for p in t.sentence_places[i]) else 0.0
             out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank - meta + ref - extra))
     return sorted(out, key=lambda x: -x.score)
 
@@ -313,7 +317,7 @@ def covers(name: str, vec: np.ndarray, words: str, vecs: np.ndarray | None) -> b
     # "Washington" or "the Dutch" may be spelt as its country's capital or people; "Southeast
     # Asian" is any of its countries: "Thai authorities … Bangkok" covers it.
     if any(re.search(rf"\b{re.escape(' '.join(words_of(s)))}s?\b", words)
-           for c in (*countries(name), *members(name)) for s in spellings(c)):
+           for s in (*region_names(name), *(s for c in (*countries(name), *members(name)) for s in spellings(c)))):
         return True
     if near_each_other([w for w in words_of(name) if w not in _NAME_STOP], words.split()):
         return True

@@ -49,7 +49,12 @@ _REGIONS = {
     "europe": "Europe", "european": "Europe", "europa": "Europe", "western europe": "Western Europe",
     "eastern europe": "Eastern Europe", "eastern european": "Eastern Europe", "northern europe": "Northern Europe",
     "southern europe": "Southern Europe", "europa occidental": "Western Europe", "europa del este": "Eastern Europe",
-    "oceania": "Oceania",
+    "oceania": "Oceania", "america del norte": "Northern America", "norteamerica": "Northern America",
+    "america del sur": "Latin America and the Caribbean", "sudamerica": "Latin America and the Caribbean",
+    "centroamerica": "Latin America and the Caribbean", "america central": "Latin America and the Caribbean",
+    "africa subsahariana": "Sub-Saharan Africa", "asia oriental": "Eastern Asia", "asia meridional": "Southern Asia",
+    "oriente medio": "Western Asia", "medio oriente": "Western Asia", "europa oriental": "Eastern Europe",
+    "europa meridional": "Southern Europe", "europa del norte": "Northern Europe",
 }
 
 
@@ -99,12 +104,22 @@ def countries(name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for f in found for c in f))
 
 
+def _region(name: str) -> str | None:
+    return _REGIONS.get(re.sub(r"(?<=[a-z])(?:'s)?'?$", "", _key(name)).replace("south-eastern", "south-east"))
+
+
+def region_names(name: str) -> tuple[str, ...]:
+    """Every way of saying the region ``name`` stands for ("América del Norte": "north america", …)."""
+    region = _region(name)
+    return tuple(k for k, v in _REGIONS.items() if v == region) if region else ()
+
+
 @functools.lru_cache(maxsize=None)
 def members(name: str) -> tuple[str, ...]:
     """The countries of a region ``name`` stands for ("Southeast Asian"), or ()."""
     from countryinfo import CountryInfo
 
-    region = _REGIONS.get(re.sub(r"(?<=[a-z])(?:'s)?'?$", "", _key(name)).replace("south-eastern", "south-east"))
+    region = _region(name)
     if region is None:
         return ()
     return tuple(sorted(c["name"] for c in CountryInfo.all().values()

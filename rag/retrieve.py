@@ -47,6 +47,11 @@ SECTION_LOOKUPS = (
 )
 
 
+# "Who provided the photos in the section on trafficking and smuggling?": the words after it.
+_NAMED_SECTION = re.compile(r"\b(?:section|chapter|heading|sección|capítulo|apartado)\s+(?:on|about|called|titled|"
+                            r"entitled|named|sobre|titulad[oa]|llamad[oa]|de)?\s*[\"“']?([^\"”'?]+)", re.I)
+
+
 def asked_sections(question: str) -> list[re.Pattern]:
     """The title patterns of the sections a question asks for by what they are.
 
@@ -56,6 +61,26 @@ def asked_sections(question: str) -> list[re.Pattern]:
     []
     """
     return [titles for asks, titles in SECTION_LOOKUPS if asks.search(question)]
+
+
+def named_section(question: str, titles: tuple[str, ...]) -> str | None:
+    """The one of ``titles`` a question names ("the section on X"): sharing most terms
+    with X, at least half of them, and no other title as many.
+
+    >>> titles = ("Trafficking and smuggling are not the same", "Trafficking as an argument")
+    >>> named_section("Whose photos are in the section on trafficking and smuggling?", titles)
+    'Trafficking and smuggling are not the same'
+    >>> named_section("What does the section on trafficking say?", titles) is None
+    True
+    """
+    # "On which page does the section on X start?" is the contents' to answer, not X's.
+    if re.search(r"\b(pages?|p[aá]ginas?)\b", question, re.I) or not (m := _NAMED_SECTION.search(question)):
+        return None
+    want = set(tokenize([m.group(1)])[0])
+    shared = sorted(((len(want & set(tokenize([t])[0])), t) for t in set(titles)), reverse=True)
+    if want and shared and shared[0][0] * 2 >= len(want) and (len(shared) == 1 or shared[1][0] < shared[0][0]):
+        return shared[0][1]
+    return None
 
 
 def asked_reference(question: str) -> int | None:
@@ -137,6 +162,7 @@ class Retriever:
         for ci, c in enumerate(index.chunks):
             for n in re.findall(r"(?m)^- \((\d{1,3})\)", c.text):
                 self.reference_chunks.setdefault(int(n), []).append(ci)
+        self.section_titles = tuple(dict.fromkeys(c.section for c in index.chunks))
         self.bm25 = bm25s.BM25()
         self.bm25.index(tokenize([f"{c.section} {c.text}" for c in index.chunks]), show_progress=False)
 
@@ -187,8 +213,10 @@ class Retriever:
                           [i for i, _ in self.sentence_ranking(qvec)]], rrf_k)
         # A lookup by structure goes first: the item of "reference 4", the summary for "the main argument".
         first = self.reference_chunks.get(asked_reference(query), [])
-        if titles := asked_sections(query):
-            first = first + [ci for ci, c in enumerate(self.index.chunks) if any(tp.search(c.section) for tp in titles)]
+        named = named_section(query, self.section_titles)
+        if (titles := asked_sections(query)) or named:
+            first = first + [ci for ci, c in enumerate(self.index.chunks)
+                             if c.section == named or any(tp.search(c.section) for tp in titles)]
         if first:
             top = ranked[0][1] if ranked else 1.0
             ranked = [(i, top) for i in first] + [(i, s) for i, s in ranked if i not in first]

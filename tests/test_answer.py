@@ -149,6 +149,14 @@ def test_a_figure_for_a_place_not_asked_about_comes_second(pipeline):
     assert "15%" in b.citations[0].quote, b.answer
 
 
+def test_a_section_asked_for_by_name_is_read_first(pipeline):
+    a = pipeline.ask("What does the section on a day for conscience argue?")
+    assert not a.abstained and a.citations[0].section == "A day for conscience, not for attack", a.answer
+    # ...but its page is the contents' to give
+    b = pipeline.ask("On which page does the section on multilateralism start?")
+    assert not b.abstained and "14" in b.answer and b.citations[0].section == "Contents", b.answer
+
+
 def test_a_penalty_is_answered_only_by_a_penalty(pipeline):
     # The report gives no sentence for any country; a span ("six years") is no prison term.
     a = pipeline.ask("What prison sentence does German law impose for human trafficking?")
