@@ -56,6 +56,9 @@ META_PENALTY = 0.5
 # "What is reference 4?": the list item "- (4) …" itself, whatever its cosine; "What is the
 # report's main argument?": the summary's points ("Who is the author?": the credits).
 REFERENCE_ITEM = 0.5
+# A sentence holding the year the question names (which the answer must hold): 0.05 let
+# "the promotional slogans of the last few years" outrank "in 2019, the phrase …".
+YEAR_MATCH = 0.1
 # A figure for a place the question does not name ("in Europe … 15% for forced labor") yields
 # to the report's general one (38%). 0.1 answered two more dev questions and broke none; 0.15
 # broke two (paraphrases whose only cue-bearing sentence names the EU).
@@ -216,6 +219,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     titles = asked_sections(question)
     # "What share of victims…?" is answered by the global figure before Europe's.
     elsewhere = EXTRA_PLACE if cues and not _ASKS_PLACE.search(question) else 0.0
+    years = _YEAR.findall(question)
     asked_places = {c for p in places_in(question) for c in members(p) or (p,)}  # "Southeast Asian": Thailand too
     seen, out = set(), []
     for p in passages:
@@ -232,7 +236,9 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             asked = text.startswith(item) or section == named or any(tp.search(section) for tp in titles)
             ref = REFERENCE_ITEM if asked else 0.0
             extra = elsewhere if any(not asked_places & set(members(p) or (p,)) for p in t.sentence_places[i]) else 0.0
-            out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank - meta + ref - extra))
+            year = YEAR_MATCH if any(y in text for y in years) else 0.0
+            out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank - meta + ref - extra
+                              + year))
     return sorted(out, key=lambda x: -x.score)
 
 
@@ -393,9 +399,10 @@ def _continuation(best: Scored, t: Tables) -> Scored | None:
     return None
 
 
-def trim(text: str, query: str, limit: int) -> tuple[int, int]:
+def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None) -> tuple[int, int]:
     """The span of ``text`` to quote: all of it when it is at most ``limit``
-    words, else the run of clauses around the one sharing most words with the query.
+    words, else the run of clauses around the one sharing most with the query
+    (its terms weighted by ``idf``: "2019" says more than "world").
 
     >>> t = "In 2010, the UN approved a plan, which many praised, and in 2013 it set a day."
     >>> t[slice(*trim(t, "When was the day set?", 8))]
@@ -408,12 +415,14 @@ def trim(text: str, query: str, limit: int) -> tuple[int, int]:
         return 0, len(text)
     cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s+|\s+-\s*", text)] + [len(text)]
     clauses = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
-    q = set(words_of(query)) - _NAME_STOP
-    cues = question_cues(query)
+    q = set(tokenize([query])[0])
+    cues, years = question_cues(query), _YEAR.findall(query)
+    idf = idf or {}
 
     def fit(i: int) -> float:
         clause = text[slice(*clauses[i])]
-        score = len(q & set(words_of(clause))) + 2 * sum(has_cue(clause, c) for c in cues)
+        score = sum(idf.get(x, 1.0) for x in q & set(tokenize([clause])[0])) + 2 * sum(has_cue(clause, c) for c in cues)
+        score += 10 * sum(y in clause for y in years)  # the answer must hold the year asked about
         # "The purpose is not to celebrate…, but to raise awareness…": the claim follows "but".
         if i > 0 and re.match(r"but\b", clause) and re.search(r"\bnot\b", text[slice(*clauses[i - 1])]):
             score = max(score, fit(i - 1) + 1)
@@ -654,7 +663,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     shares = budgets([len(w.text.split()) for w in whole], WORDS[detail] - overhead)
     for n, (s, share) in enumerate(zip(chosen, shares), start=1):
         sent = t.sentences[s.index]
-        a, b = trim(sent.text, query, share)
+        a, b = trim(sent.text, query, share, t.idf)
         sent = Sentence(sent.sentence_id, sent.doc_id, sent.section, sent.page,
                         sent.start + a, sent.start + b, sent.text[a:b])
         src = source_of(sent.doc_id, sent.start, sent.end, sent.text, t.anchors, t.references)

@@ -157,6 +157,15 @@ def test_a_section_asked_for_by_name_is_read_first(pipeline):
     assert not b.abstained and "14" in b.answer and b.citations[0].section == "Contents", b.answer
 
 
+def test_a_long_sentence_is_cut_to_the_clause_that_answers(pipeline):
+    # The 50-word sentence ends "…, according to a note from the Spanish agency EFE": that clause
+    # shares the rare "note" and "agency", the list clause only "list".
+    a = pipeline.ask("Which news agency's note is cited for the list of countries accused by the US?")
+    assert "EFE" in a.answer, a.answer
+    b = pipeline.ask("To whom was the 2019 World Day slogan a call?")  # the year's sentence, then its call
+    assert "2019" in b.answer and "governments" in b.answer, b.answer
+
+
 def test_a_penalty_is_answered_only_by_a_penalty(pipeline):
     # The report gives no sentence for any country; a span ("six years") is no prison term.
     a = pipeline.ask("What prison sentence does German law impose for human trafficking?")
