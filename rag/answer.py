@@ -64,6 +64,7 @@ YEAR_MATCH = 0.1
 # broke two (paraphrases whose only cue-bearing sentence names the EU).
 EXTRA_PLACE = 0.1
 _ASKS_PLACE = re.compile(r"\b(where|(which|what) (\w+ )?(regions?|countries|country|nations?|parts?|places?|cit(y|ies)|continents?))\b", re.I)
+_ASKS_FIGURE = re.compile(r"\b(charts?|graphs?|graphics?|diagrams?|captions?|gr[aá]fic[oa]s?|diagramas?|figuras?)\b", re.I)
 SHORT_SENTENCE = 12  # words; a shorter best sentence is followed by the next one
 KEEP_WITHIN = 0.10  # a second sentence must score within this of the best one
 # On the dev set any value from 0.4 to 0.7 refused the same one question (shared terms
@@ -216,6 +217,8 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     meta_ok = {name: bool(re.search(rx, question, re.I)) and not (named and name == "Contents")
                for name, rx in META_SECTIONS.items()}
     item = f"- ({asked_reference(question)})"
+    # "What is the source of the charts?": the captions ("Figure: … Source: …") answer it.
+    caption = ("Figure:", "Figure note:") if _ASKS_FIGURE.search(question) else ()
     titles = asked_sections(question)
     # "What share of victims…?" is answered by the global figure before Europe's.
     elsewhere = EXTRA_PLACE if cues and not _ASKS_PLACE.search(question) else 0.0
@@ -233,7 +236,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             cue = (sum(has_cue(text, c) for c in cues) / len(cues)) if cues else 0.5
             meta = META_PENALTY if meta_ok.get(t.sentences[i].section) is False else 0.0
             section = t.sentences[i].section
-            asked = text.startswith(item) or section == named or any(tp.search(section) for tp in titles)
+            asked = text.startswith((item, *caption)) or section == named or any(tp.search(section) for tp in titles)
             ref = REFERENCE_ITEM if asked else 0.0
             extra = elsewhere if any(not asked_places & set(members(p) or (p,)) for p in t.sentence_places[i]) else 0.0
             year = YEAR_MATCH if any(y in text for y in years) else 0.0
@@ -407,22 +410,27 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None)
     >>> t = "In 2010, the UN approved a plan, which many praised, and in 2013 it set a day."
     >>> t[slice(*trim(t, "When was the day set?", 8))]
     'and in 2013 it set a day.'
+    >>> t = "Figure note: Estimates are based on information about 48,478 victims detected in 135 countries."
+    >>> t[slice(*trim(t, "How big was the sample?", 8))]
+    'Estimates are based on information about 48,478 victims'
     >>> t = "The purpose is not to celebrate another anniversary, but to raise awareness of victims."
     >>> t[slice(*trim(t, "What is the purpose of the day?", 8))]
     'but to raise awareness of victims.'
     """
     if len(text.split()) <= limit:
         return 0, len(text)
-    cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s+|\s+-\s*", text)] + [len(text)]
+    cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s+|\s+-\s*|\)?\.\s+(?=[A-Z])", text)] + [len(text)]
     clauses = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
     q = set(tokenize([query])[0])
     cues, years = question_cues(query), _YEAR.findall(query)
+    source = re.search(r"\b(sources?|fuentes?|come from|provenance|procedencia)\b", query, re.I)
     idf = idf or {}
 
     def fit(i: int) -> float:
         clause = text[slice(*clauses[i])]
         score = sum(idf.get(x, 1.0) for x in q & set(tokenize([clause])[0])) + 2 * sum(has_cue(clause, c) for c in cues)
         score += 10 * sum(y in clause for y in years)  # the answer must hold the year asked about
+        score += 5 * bool(source and re.match(r"\s*Source:", clause))  # a caption's source, asked in any language
         # "The purpose is not to celebrate…, but to raise awareness…": the claim follows "but".
         if i > 0 and re.match(r"but\b", clause) and re.search(r"\bnot\b", text[slice(*clauses[i - 1])]):
             score = max(score, fit(i - 1) + 1)
@@ -437,7 +445,10 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None)
         grow = [g for g in grow if size(*g) <= limit]
         if not grow:
             break
-        lo, hi = grow[-1] if len(grow) == 2 and size(*grow[-1]) <= size(*grow[0]) else grow[0]
+        ahead = (lo, hi + 1) in grow and text[slice(*clauses[hi])].rstrip().endswith(":")  # "Source:" → what
+        lo, hi = grow[-1] if len(grow) == 2 and (ahead or size(*grow[-1]) <= size(*grow[0])) else grow[0]
+    if size(lo, hi) < limit // 2 and hi + 1 < len(clauses):
+        hi += 1  # "Figure note:" alone says nothing: take the start of the next clause too
     start, end = clauses[lo][0], clauses[hi][1]
     words = list(re.finditer(r"\S+", text[start:end]))
     if len(words) > limit:  # one clause longer than the budget: its first ``limit`` words
@@ -475,18 +486,20 @@ LEADS = {  # the attribution before each quote, in the question's language
 
 
 def frame(quote: str, first: bool, source: Source | None, references: tuple[Reference, ...],
-          lang: str = "en") -> str:
+          lang: str = "en", whole: str = "") -> str:
     """Attribute a quote: the report speaks, never the bot. The quote stays in the
-    report's English; the words around it follow the question's language.
+    report's English; the words around it follow the question's language. ``whole``:
+    the sentence the quote was cut from ("… Source: UNODC" is still a caption).
 
     >>> frame("Fifty percent …", True, None, ()), frame("Fifty percent …", False, None, (), "es")
     ('The report states: “Fifty percent …”', 'Añade: “Fifty percent …”')
     """
     leads = LEADS.get(lang, LEADS["en"])
     q = quote.strip()
-    if q.startswith("Figure:") or q.startswith("Figure note:") or q.startswith("Source: "):
+    kind = (whole or q).strip()
+    if kind.startswith(("Figure:", "Figure note:", "Source: ")):
         lead = leads["figure"]
-    elif q.startswith("Photo credit:"):
+    elif kind.startswith("Photo credit:"):
         lead = leads["photo"]
     elif source is not None:
         pub = next((r.publisher for r in references if r.n == source.ref and r.publisher), "") or source.title
@@ -670,5 +683,5 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
         cit = make_citation(n, sent, s.passage, src)
         citations.append(cit)
         quote = ("… " if a > 0 else "") + cit.quote + (" …" if b < len(t.sentences[s.index].text.rstrip()) else "")
-        parts.append(f"{frame(quote, n == 1, src, t.references, lang)} [{n}]")
+        parts.append(f"{frame(quote, n == 1, src, t.references, lang, t.sentences[s.index].text)} [{n}]")
     return Draft(" ".join(parts), False, tuple(citations), score=scored[0].score), ranked

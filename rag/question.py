@@ -217,7 +217,7 @@ def question_cues(question: str) -> set[str]:
     elif re.search(r"\b(budget|revenue|how much money|how much did \w+( \w+)? (cost|earn|spend|pay|raise)|"
                    r"cost of|presupuesto|cuánto dinero)\b", q):
         cues.add("money")
-    elif re.search(r"\b(how many|how much|number of|cuántos|cuántas|cuánto|número)\b", q):
+    elif re.search(r"\b(how many|how much|how large|how big|number of|cuántos|cuántas|cuánto|número)\b", q):
         cues.add("number")
     if re.search(r"\b(when|what year|which year|what date|cuándo|qué año|en qué fecha)\b", q):
         cues.add("date")

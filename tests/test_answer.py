@@ -166,6 +166,14 @@ def test_a_long_sentence_is_cut_to_the_clause_that_answers(pipeline):
     assert "2019" in b.answer and "governments" in b.answer, b.answer
 
 
+def test_a_question_about_the_charts_is_answered_by_their_captions(pipeline):
+    a = pipeline.ask("What is the source of the report's charts?")
+    assert not a.abstained and "UNODC elaboration of national data" in a.answer, a.answer
+    assert a.answer.startswith("A figure caption in the report reads:"), "a cut caption is still a caption"
+    b = pipeline.ask("How big was the sample behind the chart of victims by age and sex?")
+    assert "48,478" in b.answer, b.answer  # the figure note, not just its "Figure note:" label
+
+
 def test_a_penalty_is_answered_only_by_a_penalty(pipeline):
     # The report gives no sentence for any country; a span ("six years") is no prison term.
     a = pipeline.ask("What prison sentence does German law impose for human trafficking?")

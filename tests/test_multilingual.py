@@ -42,6 +42,11 @@ def test_spanish_followups_stay_spanish_and_swap_the_right_words(pipeline):
     assert "Netherlands, 5 years" in c.answer
 
 
+def test_spanish_question_about_the_charts_gets_their_source(pipeline):
+    a = pipeline.ask("¿Cuál es la fuente de los gráficos del informe?")
+    assert "UNODC elaboration of national data" in a.answer and a.answer.startswith("Un pie de figura"), a.answer
+
+
 def test_spanish_off_topic_question_is_refused_in_spanish(pipeline):
     a = pipeline.ask("¿Cuál es la receta de la tortilla española?")
     assert a.abstained and a.answer == "El informe no trata este tema."
