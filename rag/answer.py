@@ -31,6 +31,11 @@ MORE_SENTENCES = 2  # "more detail" allows this many sentences beyond Config.max
 # Score = cosine + lex_weight (Config) * key-term coverage + CUE * (sentence has the kind of fact
 # asked for). Weights and the refusal threshold come from the eval (eval/REPORT.md).
 CUE, RANK = 0.12, 0.04
+# The question's terms (idf-weighted, as a share of all of them) within NEAR_WORDS words of a
+# value of the kind asked for: "…(GAATW) report published in 2011" over "in 2010, Thai
+# authorities…" for "What year was the GAATW report published?". On dev, 0.3-0.5 and 4-6 words
+# answered three more questions and one fewer (a paraphrase sharing no term with its answer).
+PROXIMITY, NEAR_WORDS = 0.3, 4
 ABSTAIN_BELOW = 0.30
 # Term and cue bonuses can lift a sentence with nothing in common with the question ("Who is
 # the author?": cosine 0.11, score 0.47). The lowest best-sentence cosine among the English
@@ -152,6 +157,7 @@ class Tables:
     sentence_matrix: np.ndarray  # unit vectors, one row per sentence
     sentence_terms: tuple[frozenset, ...]  # stemmed BM25 terms per sentence
     sentence_places: tuple[frozenset, ...]  # the countries and regions each sentence names
+    sentence_words: tuple[tuple[tuple[int, str], ...], ...]  # (offset, stem) of each word, per sentence
     section_titles: tuple[str, ...]
     by_chunk: dict[str, list[int]]  # chunk id -> its sentences
     idf: dict[str, float]
@@ -188,7 +194,8 @@ class Tables:
         e5 = index.sentence_vectors_e5
         return cls(sents, np.asarray(matrix, dtype=np.float32),
                    tuple(frozenset(t) for t in tokenize([s.text for s in sents])),
-                   tuple(places_in(s.text) for s in sents), tuple(dict.fromkeys(s.section for s in sents)), by_chunk,
+                   tuple(places_in(s.text) for s in sents), tuple(stemmed_words(s.text) for s in sents),
+                   tuple(dict.fromkeys(s.section for s in sents)), by_chunk,
                    idf_table(sents), frozenset(vocabulary),
                    {k: " ".join(words_of(v)) for k, v in section_text.items()},
                    {k: np.stack([vecs[n] for n in ns]) if ns else np.zeros((0, dim), np.float32)
@@ -240,9 +247,34 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             ref = REFERENCE_ITEM if asked else 0.0
             extra = elsewhere if any(not asked_places & set(members(p) or (p,)) for p in t.sentence_places[i]) else 0.0
             year = YEAR_MATCH if any(y in text for y in years) else 0.0
-            out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + RANK / p.rank - meta + ref - extra
-                              + year))
+            spans = [sp for c in cues for sp in cue_spans(text, c)]
+            near = sum(t.idf.get(x, 1.0) for x in near_terms(t.sentence_words[i], spans, q_terms)) / q_weight
+            out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + PROXIMITY * near + year
+                              + RANK / p.rank - meta + ref - extra))
     return sorted(out, key=lambda x: -x.score)
+
+
+def stemmed_words(text: str) -> tuple[tuple[int, str], ...]:
+    """Each word's offset and stem, stopwords kept (they count towards distances).
+
+    >>> stemmed_words("Reports published")
+    ((0, 'report'), (8, 'publish'))
+    """
+    stem = _stemmer().stemWord
+    return tuple((m.start(), stem(m.group().lower())) for m in re.finditer(r"\w[\w'-]*", text))
+
+
+def near_terms(words: tuple[tuple[int, str], ...], spans: list[tuple[int, int]], terms: set[str],
+               window: int = NEAR_WORDS) -> set[str]:
+    """The ``terms`` within ``window`` words of a value at ``spans`` (character offsets).
+
+    >>> w = stemmed_words("GAATW report published in 2011; in 2010 Thai police arrested them")
+    >>> sorted(near_terms(w, [(26, 30)], {"gaatw", "report", "publish"})), near_terms(w, [(35, 39)], {"gaatw"})
+    (['gaatw', 'publish', 'report'], set())
+    """
+    at = [k for k, (o, _) in enumerate(words) if any(a <= o < b for a, b in spans)]
+    return {w for k in at for j, (_, w) in enumerate(words[max(0, k - window):k + window + 1], max(0, k - window))
+            if w in terms and j not in at}
 
 
 def near_value(text: str, cues: set[str], terms: set[str], window: int = TOPIC_WINDOW) -> bool:
@@ -254,12 +286,7 @@ def near_value(text: str, cues: set[str], terms: set[str], window: int = TOPIC_W
     >>> near_value("In 2006 it was warned. " + "x " * 30 + "They legalized it.", {"date"}, {"legal"})
     False
     """
-    stem = _stemmer().stemWord
-    words = [(m.start(), stem(m.group().lower())) for m in re.finditer(r"\w[\w'-]*", text)]
-    spans = [sp for c in cues for sp in cue_spans(text, c)]
-    at = [k for k, (o, _) in enumerate(words) if any(a <= o < b for a, b in spans)]
-    near = [k for k, (_, w) in enumerate(words) if w in terms]
-    return any(abs(a - b) <= window for a in at for b in near)
+    return bool(near_terms(stemmed_words(text), [sp for c in cues for sp in cue_spans(text, c)], terms, window))
 
 
 def places_in(text: str) -> frozenset[str]:

@@ -212,7 +212,7 @@ def question_cues(question: str) -> set[str]:
         cues.add("factor")  # "By what factor has the children's share grown?": "fivefold", not a %
     elif re.search(r"\b(percent|percentage|share|proportion|fraction|porcentaje|proporción)\b|%", q):
         cues.add("percent")
-    elif re.search(r"\b(how long|how much time|how many (days|weeks|months|years)|cuánto tiempo)\b", q):
+    elif re.search(r"\b(how long|how much time|how many (days|weeks|months|years)|what delay|cuánto tiempo)\b", q):
         cues.add("duration")
     elif re.search(r"\b(budget|revenue|how much money|how much did \w+( \w+)? (cost|earn|spend|pay|raise)|"
                    r"cost of|presupuesto|cuánto dinero)\b", q):

@@ -174,6 +174,14 @@ def test_a_question_about_the_charts_is_answered_by_their_captions(pipeline):
     assert "48,478" in b.answer, b.answer  # the figure note, not just its "Figure note:" label
 
 
+def test_the_figure_beside_the_questions_words_is_preferred(pipeline):
+    # "(GAATW) report published in 2011" beats "in 2010, Thai authorities … deported … Cambodians"
+    a = pipeline.ask("In what year was the GAATW report on the deported Cambodians published?")
+    assert "2011" in a.answer, a.answer
+    b = pipeline.ask("How many countries signed the Convention against Transnational Organized Crime in Palermo?")
+    assert "121 signed" in b.answer, b.answer  # not only the 148 that met "to sign"
+
+
 def test_a_penalty_is_answered_only_by_a_penalty(pipeline):
     # The report gives no sentence for any country; a span ("six years") is no prison term.
     a = pipeline.ask("What prison sentence does German law impose for human trafficking?")
