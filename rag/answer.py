@@ -77,12 +77,14 @@ KEEP_WITHIN = 0.10  # a second sentence must score within this of the best one
 # convict?" through on a sentence naming the plan (0.41), 0.5 keeps paraphrases' margin.
 ON_TOPIC = 0.5
 # Words between the figure and the question's term it must be about: at most 13 in the
-# answered dev questions, 48 in one the report does not answer (a year of another event).
-TOPIC_WINDOW = 20
+# answered dev questions and 22 in a later probe ("the Henry Reeve … Contingent of Doctors
+# … since its inception in 2005"); 48 in one the report does not answer (another event's year).
+TOPIC_WINDOW = 30
 # Terms in more than ~a fifth of the sentences ("traffick": 84 of 139, "victim": 31) share
 # nothing: "How many traffickers were convicted?" is not about any sentence saying "trafficking".
 COMMON_IDF = 1.5
-CUE_WORDS = " percent percentage share proportion fraction number year date many much time long"
+CUE_WORDS = (" percent percentage share proportion fraction number year date many much time long"
+             " president director head chair chairman leader chief ceo secretary minister executive")
 STRONG = 0.6  # below this best score, runners-up must come from the best sentence's section
 NEAR_DUPLICATE = 0.92  # cosine above which two sentences say the same thing
 
@@ -612,7 +614,7 @@ WHY = {
 }
 CUE_NAMES = {"es": {"number": "la cifra", "percent": "el porcentaje", "date": "la fecha", "money": "el importe",
                     "contact": "el contacto", "duration": "el plazo", "factor": "el factor",
-                    "penalty": "la pena"}}
+                    "penalty": "la pena", "leader": "el cargo"}}
 
 
 def cue_names(cues: set[str], lang: str) -> str:

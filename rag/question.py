@@ -6,6 +6,8 @@ place stands for, and find its names and the kind of fact it asks for.
 {'number'}
 >>> question_cues("How long did Germany take to ratify the Protocol?")
 {'duration'}
+>>> question_cues("Who is the executive director of UNODC?")
+{'leader'}
 >>> words_of("The U.S. State Department's 2,053 girls")
 ['the', 'us', 'state', 'department', '2053', 'girls']
 """
@@ -221,7 +223,9 @@ def question_cues(question: str) -> set[str]:
         cues.add("number")
     if re.search(r"\b(when|what year|which year|what date|cuándo|qué año|en qué fecha)\b", q):
         cues.add("date")
-    if re.search(r"\b(prison sentences?|jail terms?|penalt(y|ies)|punishments?|fines?|how long in (prison|jail)|"
+    if re.search(rf"\b(who|quién|quiénes) (is|was|are|were|es|era|fue|son) (the|its|their|el|la|los|las) (\w+ )?{_LEADER}", q):
+        cues = {"leader"}  # "Who is the president of Argos?" is not answered by "Edited by Argos"
+    if re.search(r"\b((prison|jail) (sentences?|terms?|time)|penalt(y|ies)|punishments?|fines?|how long in (prison|jail)|"
                  r"pena de prisión|penas?|condenas?|cárcel|multas?)\b", q):
         cues = {"penalty"}  # "What prison sentence does German law impose?": a span, but only a penalty answers
     if re.search(r"\b(hotline|helpline|phone|telephone|e-?mail address|teléfono|línea de ayuda|correo)\b", q):
@@ -229,6 +233,10 @@ def question_cues(question: str) -> set[str]:
     return cues
 
 
+# Who heads something, in either language; any of them answers any other ("head" ~ "Director").
+_LEADER = (r"(presidents?|directors?|heads?|chair\w*|leaders?|chiefs?|ceos?|secretar(y|ies)|ministers?|executives?|"
+           r"commissioners?|coordinators?|governors?|mayors?|presidentes?|presidentas?|director(a|es)?|jef(e|a)s?|"
+           r"líder(es)?|secretari[oa]s?|ministr[oa]s?)\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _SPAN = re.compile(r"\b(\d[\d,.]*|a few|several|one|two|three|four|five|six|seven|eight|nine|ten|\w+teen|\w+ty)"
                    r"(\s+and\s+\w+)?\s+(days?|weeks?|months?|years?|decades?|centuries)\b", re.I)
@@ -273,6 +281,7 @@ _CUE_RX = {
     "number": (r"(?<![\w-])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
                r"hundred|thousand|million|billion|trillion|\w+fold|doubled|tripled|quadrupled|halved|twice)\b", re.I),
     "date": (rf"\b(1[89]|20)\d\d\b|{_MONTH}", 0),
+    "leader": (r"\b" + _LEADER, re.I),
     "penalty": (r"\b(prison|imprison\w*|jail\w*|sentenced|penalt(y|ies)|punish\w*|fined)\b", re.I),
 }
 

@@ -186,6 +186,17 @@ def test_a_penalty_is_answered_only_by_a_penalty(pipeline):
     # The report gives no sentence for any country; a span ("six years") is no prison term.
     a = pipeline.ask("What prison sentence does German law impose for human trafficking?")
     assert a.abstained and "penalty" in a.notice, a.answer
+    b = pipeline.ask("What prison term does Cuban law set for traffickers?")  # not the Foreign Ministry's words
+    assert b.abstained and "penalty" in b.notice, b.answer
+
+
+def test_who_heads_something_is_answered_only_by_a_title(pipeline):
+    a = pipeline.ask("Who is the president of Argos?")  # "Edited by Argos" names no president
+    assert a.abstained and "leader" in a.notice, a.answer
+    b = pipeline.ask("Who is the head of UNODC?")  # "UNODC Executive Director Ghada Waly"
+    assert not b.abstained and "Ghada Waly" in b.answer, b.answer
+    c = pipeline.ask("Who is the executive director of UNODC?")
+    assert not c.abstained and "Ghada Waly" in c.answer, c.answer
 
 
 def test_a_misspelt_name_is_mended_not_refused(pipeline):
