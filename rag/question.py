@@ -219,7 +219,8 @@ def question_cues(question: str) -> set[str]:
     elif re.search(r"\b(budget|revenue|how much money|how much did \w+( \w+)? (cost|earn|spend|pay|raise)|"
                    r"cost of|presupuesto|cuánto dinero)\b", q):
         cues.add("money")
-    elif re.search(r"\b(how many|how much|how large|how big|number of|cuántos|cuántas|cuánto|número)\b", q):
+    elif re.search(r"\b(how many|how much|how large|how big|number of|population|cuántos|cuántas|cuánto|número|"
+                   r"población)\b", q):
         cues.add("number")
     if re.search(r"\b(when|what year|which year|what date|cuándo|qué año|en qué fecha)\b", q):
         cues.add("date")
@@ -236,7 +237,17 @@ def question_cues(question: str) -> set[str]:
 # Who heads something, in either language; any of them answers any other ("head" ~ "Director").
 _LEADER = (r"(presidents?|directors?|heads?|chair\w*|leaders?|chiefs?|ceos?|secretar(y|ies)|ministers?|executives?|"
            r"commissioners?|coordinators?|governors?|mayors?|presidentes?|presidentas?|director(a|es)?|jef(e|a)s?|"
-           r"líder(es)?|secretari[oa]s?|ministr[oa]s?)\b")
+           r"líder(es)?|secretari[oa]s?|ministr[oa]s?)\b(?!-)")  # "head-on" is no head
+def counted(question: str) -> str:
+    """What a "how many" question counts, or "".
+
+    >>> counted("How many NGOs signed the Protocol?"), counted("How many of the countries signed?")
+    ('NGOs', 'countries')
+    """
+    m = re.search(r"\bhow many (?:of (?:the|them|those) )?([A-Za-z][\w-]*)", question, re.I)
+    return m.group(1) if m else ""
+
+
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _SPAN = re.compile(r"\b(\d[\d,.]*|a few|several|one|two|three|four|five|six|seven|eight|nine|ten|\w+teen|\w+ty)"
                    r"(\s+and\s+\w+)?\s+(days?|weeks?|months?|years?|decades?|centuries)\b", re.I)

@@ -190,6 +190,15 @@ def test_a_penalty_is_answered_only_by_a_penalty(pipeline):
     assert b.abstained and "penalty" in b.notice, b.answer
 
 
+def test_a_count_of_something_else_is_no_answer(pipeline):
+    a = pipeline.ask("How many NGOs signed the Protocol?")  # the report counts countries, names NGOs elsewhere
+    assert a.abstained and "NGOs" in a.notice, a.answer
+    b = pipeline.ask("What is the population of Cuba?")  # a population is a number
+    assert b.abstained, b.answer
+    c = pipeline.ask("How many undocumented Cambodians were deported from Bangkok?")
+    assert not c.abstained and "557" in c.answer, c.answer
+
+
 def test_who_heads_something_is_answered_only_by_a_title(pipeline):
     a = pipeline.ask("Who is the president of Argos?")  # "Edited by Argos" names no president
     assert a.abstained and "leader" in a.notice, a.answer
@@ -197,6 +206,8 @@ def test_who_heads_something_is_answered_only_by_a_title(pipeline):
     assert not b.abstained and "Ghada Waly" in b.answer, b.answer
     c = pipeline.ask("Who is the executive director of UNODC?")
     assert not c.abstained and "Ghada Waly" in c.answer, c.answer
+    d = pipeline.ask("Who is the secretary general of the United Nations?")  # "head-on" is no head
+    assert d.abstained, d.answer
 
 
 def test_a_misspelt_name_is_mended_not_refused(pipeline):
