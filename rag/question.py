@@ -224,7 +224,13 @@ def question_cues(question: str) -> set[str]:
         cues.add("number")
     if re.search(r"\b(when|what year|which year|what date|cuándo|qué año|en qué fecha)\b", q):
         cues.add("date")
-    if re.search(rf"\b(who|quién|quiénes) (is|was|are|were|es|era|fue|son) (the|its|their|el|la|los|las) (\w+ )?{_LEADER}", q):
+    # "Which country has the lowest number…?" is not answered by a count without a "lowest".
+    if re.search(r"\b(lowest|smallest|fewest|least)\b", q):
+        cues.add("least")
+    elif re.search(r"\b(highest|largest|biggest|greatest)\b", q):
+        cues.add("most")
+    if re.search(rf"\b(who|quién|quiénes) ((is|was|are|were|es|era|fue|son) (the|its|their|el|la|los|las) (\w+ )?{_LEADER}|"
+                 r"(founded|leads|heads|runs|directs|chairs|fundó|dirige|preside)\b)", q):
         cues = {"leader"}  # "Who is the president of Argos?" is not answered by "Edited by Argos"
     if re.search(r"\b((prison|jail) (sentences?|terms?|time)|penalt(y|ies)|punishments?|fines?|how long in (prison|jail)|"
                  r"pena de prisión|penas?|condenas?|cárcel|multas?)\b", q):
@@ -236,7 +242,7 @@ def question_cues(question: str) -> set[str]:
 
 # Who heads something, in either language; any of them answers any other ("head" ~ "Director").
 _LEADER = (r"(presidents?|directors?|heads?|chair\w*|leaders?|chiefs?|ceos?|secretar(y|ies)|ministers?|executives?|"
-           r"commissioners?|coordinators?|governors?|mayors?|presidentes?|presidentas?|director(a|es)?|jef(e|a)s?|"
+           r"commissioners?|coordinators?|governors?|mayors?|found(er|ers|ed)|presidentes?|presidentas?|director(a|es)?|jef(e|a)s?|"
            r"líder(es)?|secretari[oa]s?|ministr[oa]s?)\b(?!-)")  # "head-on" is no head
 def counted(question: str) -> str:
     """What a "how many" question counts, or "".
@@ -293,6 +299,8 @@ _CUE_RX = {
                r"hundred|thousand|million|billion|trillion|\w+fold|doubled|tripled|quadrupled|halved|twice)\b", re.I),
     "date": (rf"\b(1[89]|20)\d\d\b|{_MONTH}", 0),
     "leader": (r"\b" + _LEADER, re.I),
+    "most": (r"\b(highest|largest|biggest|greatest|most|mostly|majority|main|top|leading|leads)\b", re.I),
+    "least": (r"\b(lowest|smallest|fewest|least|minority)\b", re.I),
     "penalty": (r"\b(prison|imprison\w*|jail\w*|sentenced|penalt(y|ies)|punish\w*|fined)\b", re.I),
 }
 

@@ -199,15 +199,37 @@ def test_a_count_of_something_else_is_no_answer(pipeline):
     assert not c.abstained and "557" in c.answer, c.answer
 
 
+def test_a_topic_the_report_never_names_is_refused(pipeline):
+    a = pipeline.ask("What does the report say about climate change?")
+    assert a.abstained and "climate" in a.notice, a.answer
+    b = pipeline.ask("What does the report say about smugglers?")  # a form of a word it uses
+    assert not b.abstained, b.notice
+
+
+def test_a_superlative_is_answered_only_by_one(pipeline):
+    a = pipeline.ask("Which country has the lowest number of trafficking victims?")
+    assert a.abstained and "lowest" in a.notice, a.answer
+    b = pipeline.ask("Which region has the largest number of victims?")  # "the highest number"
+    assert not b.abstained and "North America" in b.answer, b.answer
+
+
+def test_a_figure_far_along_a_long_sentence_still_answers(pipeline):
+    # "Transnational crime … [33 words] … several trillion US dollars per year"
+    a = pipeline.ask("How much money is moved by transnational crime each year?")
+    assert not a.abstained and "trillion" in a.answer, a.notice
+
+
 def test_who_heads_something_is_answered_only_by_a_title(pipeline):
     a = pipeline.ask("Who is the president of Argos?")  # "Edited by Argos" names no president
-    assert a.abstained and "leader" in a.notice, a.answer
+    assert a.abstained and "title" in a.notice, a.answer
     b = pipeline.ask("Who is the head of UNODC?")  # "UNODC Executive Director Ghada Waly"
     assert not b.abstained and "Ghada Waly" in b.answer, b.answer
     c = pipeline.ask("Who is the executive director of UNODC?")
     assert not c.abstained and "Ghada Waly" in c.answer, c.answer
     d = pipeline.ask("Who is the secretary general of the United Nations?")  # "head-on" is no head
     assert d.abstained, d.answer
+    e = pipeline.ask("Who founded Polaris?")  # "funded by the same actors" names no founder
+    assert e.abstained and "title" in e.notice, e.answer
 
 
 def test_a_misspelt_name_is_mended_not_refused(pipeline):
