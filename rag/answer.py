@@ -83,6 +83,9 @@ ON_TOPIC = 0.5
 # inception in 2005"; "Transnational crime … several trillion US dollars"); 48 in one the
 # report does not answer (the year of a warning, not of the legalization asked about).
 TOPIC_WINDOW = 40
+# The kinds of fact that are values, whose sentence must be on the question's topic; a title
+# ("Who is the US Secretary of State named in the report?") is checked by its names alone.
+VALUE_CUES = {"number", "percent", "date", "money", "factor"}
 # In the answered dev questions, every counted noun this rare was in the answer ("undocumented" 4.5).
 COUNTED_IDF = 3.0
 # Terms in more than ~a fifth of the sentences ("traffick": 84 of 139, "victim": 31) share
@@ -683,8 +686,18 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # from a section that names Mexico, is no answer either: the sentence with the figure
     # must name (or mean) one of the question's names. Years are checked above.
     named = [(n, v) for n, v in zip(names, name_vecs if name_vecs is not None else ()) if not _YEAR.fullmatch(n)]
+    # A place asked about is the one to match: "When did Germany ratify the Protocol?" is not
+    # answered by the US's date beside "the Protocol".
+    named = [(n, v) for n, v in named if countries(n) or members(n)] or named
     if cues and named and not any(all(has_cue(t.sentences[c.index].text, cue) for cue in cues)
                                   and sentence_covers(c.index, *zip(*named), t) for c in chosen):
+        return refusal(lang, "not_for", scored[0].score, cue=cue_names(cues, lang),
+                       what=", ".join(n for n, _ in named)), ranked
+    # A title must stand by the name: "Who founded Polaris?" is not answered by "… Polaris, funded
+    # by the same actors, … [60 words] … heads of state".
+    if "leader" in cues and named and not any(
+            near_value(t.sentences[c.index].text, {"leader"}, set(tokenize([" ".join(n for n, _ in named)])[0]))
+            for c in chosen):
         return refusal(lang, "not_for", scored[0].score, cue=cue_names(cues, lang),
                        what=", ".join(n for n, _ in named)), ranked
     # "How many people did the Global Plan of Action rescue?" is not answered by a count of
@@ -699,7 +712,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
             return near_value(t.sentences[i].text, cues, topic)
         return float(t.sentence_matrix[i] @ qvec) >= ON_TOPIC
 
-    if cues and topic and not e5 and not any(
+    if cues & VALUE_CUES and topic and not e5 and not any(
             all(has_cue(t.sentences[c.index].text, cue) for cue in cues) and on_topic(c.index) for c in chosen):
         return refusal(lang, "off_topic", scored[0].score, cue=cue_names(cues, lang),
                        what=", ".join(dict.fromkeys(w for w in re.findall(r"\w[\w'-]*", query)

@@ -190,6 +190,12 @@ def test_a_penalty_is_answered_only_by_a_penalty(pipeline):
     assert b.abstained and "penalty" in b.notice, b.answer
 
 
+def test_a_date_must_be_for_the_place_asked_about(pipeline):
+    # The report dates the US ratification (2005) beside "the Protocol"; Germany's only as "6 years".
+    a = pipeline.ask("When did Germany ratify the Protocol?")
+    assert a.abstained and "Germany" in a.notice, a.answer
+
+
 def test_a_count_of_something_else_is_no_answer(pipeline):
     a = pipeline.ask("How many NGOs signed the Protocol?")  # the report counts countries, names NGOs elsewhere
     assert a.abstained and "NGOs" in a.notice, a.answer
