@@ -41,7 +41,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
-from .answer import REFUSAL, REFUSALS, WORDS, Citation, Draft, Source, source_of
+from .answer import REFUSAL, REFUSALS, WORDS, Draft
+from .cite import Citation, Source, source_of
 from .question import language, words_of
 from .chunk import Chunk, split_sentences
 from .retrieve import Passage

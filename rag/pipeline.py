@@ -11,6 +11,7 @@ import time
 
 from . import answer as answer_mod
 from . import generate as generate_mod
+from . import judge
 from . import index as index_mod
 from . import question as question_mod
 from .answer import Answer
@@ -64,7 +65,7 @@ class Pipeline:
                 print(f"The index at {cfg.index_dir} is stale ({', '.join(stale)} changed): rebuilding.",
                       file=sys.stderr)
             index = index_mod.build(corpus, embedder, cfg, progress=progress, record={"answer": {
-                "abstain_below": answer_mod.ABSTAIN_BELOW, "entity_match": answer_mod.ENTITY_MATCH,
+                "abstain_below": judge.ABSTAIN_BELOW, "entity_match": judge.ENTITY_MATCH,
                 "max_sentences": cfg.max_sentences, "lex_weight": cfg.lex_weight, "rrf_k": cfg.rrf_k}},
                 e5=e5)
         return cls(cfg, corpus, index, embedder, e5)

@@ -80,7 +80,7 @@ def test_a_count_question_needs_a_count_in_the_answer(pipeline):
 
 
 def test_the_figure_must_be_about_the_name_asked_for(pipeline):
-    from rag.answer import sentence_covers
+    from rag.judge import sentence_covers
 
     t = pipeline.tables
     europe = next(i for i, s in enumerate(t.sentences) if "4,388 women" in s.text)

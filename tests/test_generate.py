@@ -17,7 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from rag import generate as gen
-from rag.answer import REFUSAL, REFUSALS, Draft, Source
+from rag.answer import REFUSAL, REFUSALS, Draft
+from rag.cite import Source
 from rag.chunk import Chunk
 from rag.retrieve import Passage
 

@@ -287,7 +287,7 @@ class Service:
         return tp
 
     def _source(self, s):
-        from rag.answer import source_of
+        from rag.cite import source_of
 
         T = self.p.tables
         try:

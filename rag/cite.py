@@ -1,0 +1,165 @@
+"""Stage 6c: quote and attribute. Cut each chosen sentence to the words budget,
+name who speaks (the report, or the source it cites), and cite the exact span.
+
+>>> frame("Fifty percent …", True, None, ())
+'The report states: “Fifty percent …”'
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .chunk import Sentence
+from .load import Reference
+from .question import _YEAR, has_cue, question_cues
+from .retrieve import Passage, tokenize
+
+
+@dataclass(frozen=True)
+class Source:
+    ref: int
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    chunk_id: str
+    doc: str
+    section: str
+    page: int | None
+    quote: str
+    quote_start: int  # offsets of the quote inside ``text`` (the passage)
+    quote_end: int
+    text: str
+    source: Source | None = None
+
+
+def budgets(lengths: list[int], total: int, floor: int = 15) -> list[int]:
+    """Split a word budget over sentences: short ones keep all their words,
+    the rest share what is left evenly.
+
+    >>> budgets([10, 60, 50], 80)
+    [10, 35, 35]
+    """
+    out = [0] * len(lengths)
+    left, todo = total, sorted(range(len(lengths)), key=lambda i: lengths[i])
+    while todo:
+        share = max(floor, left // len(todo))
+        i = todo.pop(0)
+        out[i] = min(lengths[i], share)
+        left -= out[i]
+    return out
+
+
+def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None) -> tuple[int, int]:
+    """The span of ``text`` to quote: all of it when it is at most ``limit``
+    words, else the run of clauses around the one sharing most with the query
+    (its terms weighted by ``idf``: "2019" says more than "world").
+
+    >>> t = "In 2010, the UN approved a plan, which many praised, and in 2013 it set a day."
+    >>> t[slice(*trim(t, "When was the day set?", 8))]
+    'and in 2013 it set a day.'
+    >>> t = "Figure note: Estimates are based on information about 48,478 victims detected in 135 countries."
+    >>> t[slice(*trim(t, "How big was the sample?", 8))]
+    'Estimates are based on information about 48,478 victims'
+    >>> t = "The purpose is not to celebrate another anniversary, but to raise awareness of victims."
+    >>> t[slice(*trim(t, "What is the purpose of the day?", 8))]
+    'but to raise awareness of victims.'
+    """
+    if len(text.split()) <= limit:
+        return 0, len(text)
+    cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s+|\s+-\s*|\)?\.\s+(?=[A-Z])", text)] + [len(text)]
+    clauses = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
+    q = set(tokenize([query])[0])
+    cues, years = question_cues(query), _YEAR.findall(query)
+    source = re.search(r"\b(sources?|fuentes?|come from|provenance|procedencia)\b", query, re.I)
+    idf = idf or {}
+
+    def fit(i: int) -> float:
+        clause = text[slice(*clauses[i])]
+        score = sum(idf.get(x, 1.0) for x in q & set(tokenize([clause])[0])) + 2 * sum(has_cue(clause, c) for c in cues)
+        score += 10 * sum(y in clause for y in years)  # the answer must hold the year asked about
+        score += 5 * bool(source and re.match(r"\s*Source:", clause))  # a caption's source, asked in any language
+        # "The purpose is not to celebrate…, but to raise awareness…": the claim follows "but".
+        if i > 0 and re.match(r"but\b", clause) and re.search(r"\bnot\b", text[slice(*clauses[i - 1])]):
+            score = max(score, fit(i - 1) + 1)
+        return score
+
+    best = max(range(len(clauses)), key=fit)
+    lo = hi = best
+    size = lambda a, b: len(text[clauses[a][0]:clauses[b][1]].split())  # noqa: E731
+    while True:
+        grow = [(lo - 1, hi)] if lo > 0 else []
+        grow += [(lo, hi + 1)] if hi + 1 < len(clauses) else []
+        grow = [g for g in grow if size(*g) <= limit]
+        if not grow:
+            break
+        ahead = (lo, hi + 1) in grow and text[slice(*clauses[hi])].rstrip().endswith(":")  # "Source:" → what
+        lo, hi = grow[-1] if len(grow) == 2 and (ahead or size(*grow[-1]) <= size(*grow[0])) else grow[0]
+    if size(lo, hi) < limit // 2 and hi + 1 < len(clauses):
+        hi += 1  # "Figure note:" alone says nothing: take the start of the next clause too
+    start, end = clauses[lo][0], clauses[hi][1]
+    words = list(re.finditer(r"\S+", text[start:end]))
+    if len(words) > limit:  # one clause longer than the budget: its first ``limit`` words
+        end = start + words[max(1, limit) - 1].end()
+    return start, len(text[:end].rstrip(" ,;:-"))
+
+
+def source_of(doc_id: str, start: int, end: int, text: str, anchors_by_doc: dict,
+              references: tuple[Reference, ...]) -> Source | None:
+    """The report's own source for a quote: a link inside it, else a named source."""
+    by_n = {r.n: r for r in references}
+    for a in anchors_by_doc.get(doc_id, ()):
+        if a.ref in by_n and a.start < end and a.end > start:
+            r = by_n[a.ref]
+            return Source(r.n, r.title, r.url)
+    best = None
+    for r in references:
+        for alias in r.aliases:
+            m = re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", text)
+            if m and (best is None or m.start() < best[0]):
+                best = (m.start(), r)
+    return Source(best[1].n, best[1].title, best[1].url) if best else None
+
+
+LEADS = {  # the attribution before each quote, in the question's language
+    "en": {"figure": "A figure caption in the report reads", "photo": "A photo credit in the report reads",
+           "first": "The report states", "next": "It adds",
+           "first_citing": "The report, citing {pub}, states", "next_citing": "Citing {pub}, it adds"},
+    "es": {"figure": "Un pie de figura del informe dice", "photo": "Un crédito fotográfico del informe dice",
+           "first": "El informe afirma", "next": "Añade",
+           "first_citing": "El informe, citando a {pub}, afirma", "next_citing": "Citando a {pub}, añade"},
+}
+
+
+def frame(quote: str, first: bool, source: Source | None, references: tuple[Reference, ...],
+          lang: str = "en", whole: str = "") -> str:
+    """Attribute a quote: the report speaks, never the bot. The quote stays in the
+    report's English; the words around it follow the question's language. ``whole``:
+    the sentence the quote was cut from ("… Source: UNODC" is still a caption).
+
+    >>> frame("Fifty percent …", True, None, ()), frame("Fifty percent …", False, None, (), "es")
+    ('The report states: “Fifty percent …”', 'Añade: “Fifty percent …”')
+    """
+    leads = LEADS.get(lang, LEADS["en"])
+    q = quote.strip()
+    kind = (whole or q).strip()
+    if kind.startswith(("Figure:", "Figure note:", "Source: ")):
+        lead = leads["figure"]
+    elif kind.startswith("Photo credit:"):
+        lead = leads["photo"]
+    elif source is not None:
+        pub = next((r.publisher for r in references if r.n == source.ref and r.publisher), "") or source.title
+        lead = leads["first_citing" if first else "next_citing"].format(pub=pub)
+    else:
+        lead = leads["first" if first else "next"]
+    return f"{lead}: “{q}”"
+
+
+def make_citation(n: int, s: Sentence, p: Passage, source: Source | None) -> Citation:
+    c = p.chunk
+    start, end = max(s.start, c.start), min(s.end, c.end)
+    return Citation(n, c.chunk_id, c.doc_id, c.section, c.page, c.text[start - c.start:end - c.start],
+                    start - c.start, end - c.start, c.text, source)
