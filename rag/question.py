@@ -206,40 +206,6 @@ def closest_span(text: str, phrase: str, similar, after: str | None = None) -> t
     return spans[best] if sims[best] >= FOLLOW_SIMILAR else None
 
 
-def question_cues(question: str) -> set[str]:
-    """The kind of fact a question asks for."""
-    q = question.lower()
-    cues = set()
-    if re.search(r"\b(by what factor|how many times|how many-fold|cuántas veces)\b", q):
-        cues.add("factor")  # "By what factor has the children's share grown?": "fivefold", not a %
-    elif re.search(r"\b(percent|percentage|share|proportion|fraction|porcentaje|proporción)\b|%", q):
-        cues.add("percent")
-    elif re.search(r"\b(how long|how much time|how many (days|weeks|months|years)|what delay|cuánto tiempo)\b", q):
-        cues.add("duration")
-    elif re.search(r"\b(budget|revenue|how much money|how much did \w+( \w+)? (cost|earn|spend|pay|raise)|"
-                   r"cost of|presupuesto|cuánto dinero)\b", q):
-        cues.add("money")
-    elif re.search(r"\b(how many|how much|how large|how big|number of|population|cuántos|cuántas|cuánto|número|"
-                   r"población)\b", q):
-        cues.add("number")
-    if re.search(r"\b(when|what year|which year|what date|cuándo|qué año|en qué fecha)\b", q):
-        cues.add("date")
-    # "Which country has the lowest number…?" is not answered by a count without a "lowest".
-    if re.search(r"\b(lowest|smallest|fewest|least)\b", q):
-        cues.add("least")
-    elif re.search(r"\b(highest|largest|biggest|greatest)\b", q):
-        cues.add("most")
-    if re.search(rf"\b(who|quién|quiénes) ((is|was|are|were|es|era|fue|son) (the|its|their|el|la|los|las) (\w+ )?{_LEADER}|"
-                 r"(founded|leads|heads|runs|directs|chairs|fundó|dirige|preside)\b)", q):
-        cues = {"leader"}  # "Who is the president of Argos?" is not answered by "Edited by Argos"
-    if re.search(r"\b((prison|jail) (sentences?|terms?|time)|penalt(y|ies)|punishments?|fines?|how long in (prison|jail)|"
-                 r"pena de prisión|penas?|condenas?|cárcel|multas?)\b", q):
-        cues = {"penalty"}  # "What prison sentence does German law impose?": a span, but only a penalty answers
-    if re.search(r"\b(hotline|helpline|phone|telephone|e-?mail address|teléfono|línea de ayuda|correo)\b", q):
-        cues = {"contact"}  # "What hotline number…?": a number, but only a phone number answers
-    return cues
-
-
 # Who heads something, in either language; any of them answers any other ("head" ~ "Director").
 _LEADER = (r"(presidents?|directors?|heads?|chair\w*|leaders?|chiefs?|ceos?|secretar(y|ies)|ministers?|executives?|"
            r"commissioners?|coordinators?|governors?|mayors?|found(er|ers|ed)|presidentes?|presidentas?|director(a|es)?|jef(e|a)s?|"
@@ -252,6 +218,52 @@ def counted(question: str) -> str:
     """
     m = re.search(r"\bhow many (?:of (?:the|them|those) )?([A-Za-z][\w-]*)", question, re.I)
     return m.group(1) if m else ""
+
+
+def _words(alternatives: str) -> str:
+    return rf"\b({alternatives})\b"
+
+
+# The kinds of fact a question asks for, by the words that ask. Within a group the first
+# match wins; a kind in _ONLY replaces all others (the last such match wins).
+_ASKS = (
+    (("factor", _words(r"by what factor|how many times|how many-fold|cuántas veces")),  # "fivefold", not a %
+     ("percent", _words(r"percent|percentage|share|proportion|fraction|porcentaje|proporción") + "|%"),
+     ("duration", _words(r"how long|how much time|how many (days|weeks|months|years)|what delay|cuánto tiempo")),
+     ("money", _words(r"budget|revenue|how much money|how much did \w+( \w+)? (cost|earn|spend|pay|raise)|cost of|"
+                      r"presupuesto|cuánto dinero")),
+     ("number", _words(r"how many|how much|how large|how big|number of|population|cuántos|cuántas|cuánto|número|"
+                       r"población"))),
+    (("date", _words(r"when|what year|which year|what date|cuándo|qué año|en qué fecha")),),
+    # "Which country has the lowest number…?" is not answered by a count without a "lowest".
+    (("least", _words(r"lowest|smallest|fewest|least")), ("most", _words(r"highest|largest|biggest|greatest"))),
+)
+_ONLY = (
+    # "Who is the president of Argos?" is not answered by "Edited by Argos".
+    ("leader", rf"\b(who|quién|quiénes) ((is|was|are|were|es|era|fue|son) (the|its|their|el|la|los|las) (\w+ )?"
+               rf"{_LEADER}|(founded|leads|heads|runs|directs|chairs|fundó|dirige|preside)\b)"),
+    # "What prison sentence does German law impose?": a span, but only a penalty answers.
+    ("penalty", _words(r"(prison|jail) (sentences?|terms?|time)|penalt(y|ies)|punishments?|fines?|"
+                       r"how long in (prison|jail)|pena de prisión|penas?|condenas?|cárcel|multas?")),
+    # "What hotline number…?": a number, but only a phone number answers.
+    ("contact", _words(r"hotline|helpline|phone|telephone|e-?mail address|teléfono|línea de ayuda|correo")),
+)
+
+
+def question_cues(question: str) -> set[str]:
+    """The kinds of fact a question asks for.
+
+    >>> sorted(question_cues("In what year did the share of children grow by what factor?"))
+    ['date', 'factor']
+    >>> question_cues("What hotline number can victims call?")
+    {'contact'}
+    """
+    q = question.lower()
+    cues = {next((cue for cue, rx in group if re.search(rx, q)), None) for group in _ASKS} - {None}
+    for cue, rx in _ONLY:
+        if re.search(rx, q):
+            cues = {cue}
+    return cues
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
