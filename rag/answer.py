@@ -240,7 +240,17 @@ def choose(scored: list[Scored], t: Tables, detail: bool = False, max_sentences:
     follow = _continuation(best, t)
     if follow is not None and all(p.index != follow.index for p in picked):
         picked = picked[:max(1, limit - 1)] + [follow]
-    return sorted(picked, key=lambda x: (t.sentences[x.index].doc_id, t.sentences[x.index].start))
+    # The best sentence leads, with the picked sentences right around it in the report's order
+    # ("…arrested and deported 557 Cambodians." / "The three days between their arrest…");
+    # the rest follow in the report's order.
+    ordered = sorted(picked, key=lambda x: (t.sentences[x.index].doc_id, t.sentences[x.index].start))
+    at = ordered.index(best)
+    lo, hi = at, at
+    while lo > 0 and ordered[lo - 1].index == ordered[lo].index - 1:
+        lo -= 1
+    while hi + 1 < len(ordered) and ordered[hi + 1].index == ordered[hi].index + 1:
+        hi += 1
+    return ordered[lo:hi + 1] + ordered[:lo] + ordered[hi + 1:]
 
 
 def _continuation(best: Scored, t: Tables) -> Scored | None:
