@@ -8,8 +8,8 @@ countries, read once: ~20 ms).
 (('United States',), ('Netherlands',), ('Germany',))
 >>> countries("Managua and Caracas"), countries("US"), countries("us")
 (('Nicaragua', 'Venezuela'), ('United States',), ())
->>> countries("Palantir"), countries("Brussels")
-((), ('Belgium', 'European Union'))
+>>> countries("Palantir"), countries("Brussels"), countries("the EU")
+((), ('Belgium', 'European Union'), ('European Union',))
 >>> "Thailand" in members("Southeast Asian"), "Thai" in spellings("Thailand")
 (True, True)
 """
@@ -63,8 +63,8 @@ def _codes() -> dict[str, str]:
     """ISO codes, as typed in capitals ("US", "USA"): lower-cased, "us" is a pronoun."""
     from countryinfo import CountryInfo
 
-    return {code: c["name"] for c in CountryInfo.all().values()
-            for code in ((c.get("ISO") or {}).get("alpha2"), (c.get("ISO") or {}).get("alpha3")) if code}
+    return {"EU": "European Union"} | {code: c["name"] for c in CountryInfo.all().values()
+                                       for code in ((c.get("ISO") or {}).get("alpha2"), (c.get("ISO") or {}).get("alpha3")) if code}
 
 
 @functools.lru_cache(maxsize=1)
@@ -85,6 +85,8 @@ def _table() -> dict[str, tuple[str, ...]]:
                 table.setdefault(k, set()).add(c["name"])
     for seat, bloc in _SEATS.items():
         table.setdefault(seat, set()).add(bloc)
+    for key in ("european union", "union europea"):  # a bloc is asked about like a country
+        table.setdefault(key, set()).add("European Union")
     return {k: tuple(sorted(v)) for k, v in table.items()}
 
 

@@ -345,6 +345,14 @@ def test_a_followup_without_names_swaps_the_closest_phrase(pipeline):
     assert d.query.startswith("Did it attach any conditions? (In what year"), "other pronouns keep the context"
 
 
+def test_a_followup_swaps_the_whole_phrase_and_a_bloc_takes_a_countrys_place(pipeline):
+    a = pipeline.ask("And adult men?", history=[("What share of victims are adult women?", "46%")])
+    assert a.query == "What share of victims are adult men?" and "20%" in a.answer, a.query
+    b = pipeline.ask("And the European Union?", history=[("How long did Germany take to ratify the Protocol?", "")])
+    assert b.query == "How long did the European Union take to ratify the Protocol?", b.query
+    assert "European Union, 6 years" in b.answer, b.answer
+
+
 def test_standalone_followups_are_left_alone():
     hist = [("How long did Germany take to ratify the protocol?", "")]
     assert rewrite_followup("Who edited this report?", hist) == "Who edited this report?"
