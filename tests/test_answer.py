@@ -142,11 +142,11 @@ def test_a_figure_far_from_the_topic_is_no_answer(pipeline):
     assert not b.abstained and "2010" in b.answer, b.answer
 
 
-def test_a_figure_for_a_place_not_asked_about_does_not_shut_out_the_general_one(pipeline):
-    # Europe's sentence still scores higher (1.08 against 1.03: it shares more words), but the
-    # penalty for naming a place not asked about brings the report's general 38% into the answer.
+def test_a_figure_for_a_place_not_asked_about_comes_second(pipeline):
+    # Europe's sentence shares more words (cosine 0.67 against 0.58); the penalty for naming a
+    # place the question does not name puts it just after the report's general 38% (1.027 < 1.034).
     a = pipeline.ask("What share of victims are trafficked for forced labor?")
-    assert "38%" in a.answer, a.answer
+    assert "38%" in a.citations[0].quote, a.answer
     b = pipeline.ask("What share of the victims in Europe were trafficked for forced labor?")
     assert "15%" in b.citations[0].quote, b.answer
 
@@ -192,8 +192,8 @@ def test_the_best_sentence_comes_first(pipeline):
     c = pipeline.ask("How much time passed between the arrest and deportation of the Cambodians in Bangkok?")
     assert "three days" in c.citations[0].quote, c.answer
     # ...with a sentence right before it kept before it, in the report's order
-    d = pipeline.ask("How many men victims were recorded in Western and Southern Europe?")
-    assert [c.quote[:20] for c in d.citations][:2] == ["According to the rep", "It is followed by We"], d.answer
+    d = pipeline.ask("What percentage of detected trafficking victims are adult men?")  # best: "Only 20%…"
+    assert [c.quote[:20] for c in d.citations] == ["A press release on t", "Only 20% of the vict"], d.answer
 
 
 def test_a_penalty_is_answered_only_by_a_penalty(pipeline):
