@@ -292,6 +292,8 @@ def has_cue(text: str, cue: str) -> bool:
     False
     >>> has_cue("one of the first efforts", "number"), has_cue("one in four victims", "number")
     (False, True)
+    >>> has_cue("2018 (or most recent)", "most"), has_cue("the most affected populations", "most")
+    (False, True)
     >>> has_cue("a group has raised billions of dollars", "money"), has_cue("it was published by UNODC", "money")
     (True, False)
     >>> has_cue("call 1-888-373-7888 or write to help@example.org", "contact"), has_cue("in 2018, 148 countries", "contact")
@@ -315,7 +317,7 @@ _CUE_RX = {
                r"hundred|thousand|million|billion|trillion|\w+fold|doubled|tripled|quadrupled|halved|twice)\b", re.I),
     "date": (rf"\b(1[89]|20)\d\d\b|{_MONTH}", 0),
     "leader": (r"\b" + _LEADER, re.I),
-    "most": (r"\b(highest|largest|biggest|greatest|most|mostly|majority|main|top|leading|leads)\b", re.I),
+    "most": (r"\b(highest|largest|biggest|greatest|mostly|majority|main|top|leading|leads)\b|\bmost (?!recent)", re.I),
     "least": (r"\b(lowest|smallest|fewest|least|minority)\b", re.I),
     "penalty": (r"\b(prison|imprison\w*|jail\w*|sentenced|penalt(y|ies)|punish\w*|fined)\b", re.I),
 }
