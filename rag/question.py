@@ -236,8 +236,9 @@ _ASKS = (
      ("duration", _words(r"how long|how much time|how many (days|weeks|months|years)|what delay|cuánto tiempo")),
      ("money", _words(r"budget|revenue|how much money|how much did \w+( \w+)? (cost|earn|spend|pay|raise)|cost of|"
                       r"presupuesto|cuánto dinero")),
-     ("number", _words(r"how many|how much|how large|how big|number of|population|cuántos|cuántas|cuánto|número|"
-                       r"población"))),
+     # "the population of Cuba" is a number; "What population is most affected?" is a group
+     ("number", _words(r"how many|how much|how large|how big|number of|population of|inhabitants|cuántos|cuántas|"
+                       r"cuánto|número|población de"))),
     (("date", _words(r"when|what year|which year|what date|cuándo|qué año|en qué fecha")),),
     # "Which country has the lowest number…?" is not answered by a count without a "lowest".
     (("least", _words(r"lowest|smallest|fewest|least")), ("most", _words(r"highest|largest|biggest|greatest"))),

@@ -215,6 +215,8 @@ def test_a_count_of_something_else_is_no_answer(pipeline):
     assert a.abstained and "NGOs" in a.notice, a.answer
     b = pipeline.ask("What is the population of Cuba?")  # a population is a number
     assert b.abstained, b.answer
+    d = pipeline.ask("What population is most affected by trafficking?")  # ...this one a group
+    assert not d.abstained and "migrants" in d.answer, d.answer
     c = pipeline.ask("How many undocumented Cambodians were deported from Bangkok?")
     assert not c.abstained and "557" in c.answer, c.answer
 
