@@ -219,9 +219,12 @@ def counted(question: str) -> str:
 
     >>> counted("How many NGOs signed the Protocol?"), counted("How many of the countries signed?")
     ('NGOs', 'countries')
+    >>> counted("How many times has it grown?")
+    ''
     """
     m = re.search(r"\bhow many (?:of (?:the|them|those) )?([A-Za-z][\w-]*)", question, re.I)
-    return m.group(1) if m else ""
+    # "how many times" asks for a multiple, "how many years" for a span: not a thing counted
+    return m.group(1) if m and not re.fullmatch(r"times|days|weeks|months|years|decades|more|fewer|less", m.group(1), re.I) else ""
 
 
 def _words(alternatives: str) -> str:

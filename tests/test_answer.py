@@ -115,6 +115,8 @@ def test_a_region_or_the_eus_seat_stands_for_what_lies_in_it(pipeline):
 def test_a_factor_is_answered_by_a_multiple_not_a_share(pipeline):
     a = pipeline.ask("By what factor has the percentage of child victims grown?")
     assert not a.abstained and "fivefold" in a.citations[0].quote, a.answer
+    b = pipeline.ask("How many times has the number of child victims increased?")  # "times" is no thing counted
+    assert not b.abstained and "tripled" in b.answer, b.notice
 
 
 @pytest.mark.parametrize("q,n", [("What is reference 7?", 7), ("Who published ref. (10)?", 10),
