@@ -195,7 +195,8 @@ def sentence_covers(i: int, names: list[str], name_vecs: np.ndarray, t: Tables) 
 CUE_NAMES = {"en": {"leader": "title", "most": "highest", "least": "lowest"},
              "es": {"number": "la cifra", "percent": "el porcentaje", "date": "la fecha", "money": "el importe",
                     "contact": "el contacto", "duration": "el plazo", "factor": "el factor",
-                    "penalty": "la pena", "leader": "el cargo", "most": "el máximo", "least": "el mínimo"}}
+                    "penalty": "la pena", "leader": "el cargo", "most": "el máximo", "least": "el mínimo",
+                    "author": "el autor"}}
 
 
 def cue_names(cues: set[str], lang: str) -> str:
@@ -245,8 +246,8 @@ def unanswered(query: str, chosen: list, names: list[str], name_vecs: np.ndarray
         return "not_for", {"cue": what_kind, "what": who}
     # A title must stand by its name: "Who founded Polaris?" is not answered by "… Polaris,
     # funded by the same actors, … [60 words] … heads of state".
-    if "leader" in cues and named and not any(
-            near_value(x, {"leader"}, set(tokenize([" ".join(n for n, _ in named)])[0])) for x in text):
+    if cues & {"leader", "author"} and named and not any(
+            near_value(x, cues, set(tokenize([" ".join(n for n, _ in named)])[0])) for x in text):
         return "not_for", {"cue": what_kind, "what": who}
     # "How many people did the Global Plan of Action rescue?" is not answered by a count of
     # signatories beside the plan's name: the sentence with the figure must share one of the

@@ -250,6 +250,9 @@ _ONLY = (
     # "Who is the president of Argos?" is not answered by "Edited by Argos".
     ("leader", rf"\b(who|quién|quiénes) ((is|was|are|were|es|era|fue|son) (the|its|their|el|la|los|las) (\w+ )?"
                rf"{_LEADER}|(founded|leads|heads|runs|directs|chairs|fundó|dirige|preside)\b)"),
+    # "Who is the author of the IPS report?" is not answered by a sentence naming IPS alone.
+    ("author", _words(r"who (is|was|are|were) the (authors?|writers?)|who wrote|who authored|quién escribió|"
+                      r"quién es el autor|quiénes son los autores")),
     # "What prison sentence does German law impose?": a span, but only a penalty answers.
     ("penalty", _words(r"(prison|jail) (sentences?|terms?|time)|penalt(y|ies)|punishments?|fines?|"
                        r"how long in (prison|jail)|pena de prisión|penas?|condenas?|cárcel|multas?")),
@@ -321,6 +324,7 @@ _CUE_RX = {
                r"hundred|thousand|million|billion|trillion|\w+fold|doubled|tripled|quadrupled|halved|twice)\b", re.I),
     "date": (rf"\b(1[89]|20)\d\d\b|{_MONTH}", 0),
     "leader": (r"\b" + _LEADER, re.I),
+    "author": (r"\b(authors?|authored|wrote|written by|edited by|editors?)\b", re.I),
     "most": (r"\b(highest|largest|biggest|greatest|mostly|majority|main|top|leading|leads)\b|\bmost (?!recent)", re.I),
     "least": (r"\b(lowest|smallest|fewest|least|minority)\b", re.I),
     "penalty": (r"\b(prison|imprison\w*|jail\w*|sentenced|penalt(y|ies)|punish\w*|fined)\b", re.I),

@@ -42,7 +42,7 @@ SECTION_LOOKUPS = (
                 r"resumen|conclusi\w*|idea principal)\b", re.I),
      re.compile(r"\b(summary|conclusions?|key findings|resumen|conclusiones)\b", re.I)),
     (re.compile(r"\b(authors?|wrote|written by|editors?|edited|copyright|cover (photo|design|image)|"
-                r"photo credits?|autor\w*|editó|portada)\b", re.I),
+                r"photo credits?|autor\w*|editó|escribió|escrit[oa]|portada)\b", re.I),
      re.compile(r"^(credits|cover|créditos|portada)$", re.I)),
 )
 

@@ -258,6 +258,15 @@ def test_who_heads_something_is_answered_only_by_a_title(pipeline):
     assert e.abstained and "title" in e.notice, e.answer
 
 
+def test_an_author_is_answered_only_by_a_byline(pipeline):
+    a = pipeline.ask("Who is the author of the IPS report?")  # the report names none
+    assert a.abstained and "author" in a.notice, a.answer
+    b = pipeline.ask("Who wrote the report?")  # "Edited by Argos"
+    assert not b.abstained and "Argos" in b.answer, b.answer
+    c = pipeline.ask("¿Quién escribió el informe?")
+    assert not c.abstained and "Argos" in c.answer, c.notice
+
+
 def test_a_misspelt_name_is_mended_not_refused(pipeline):
     a = pipeline.ask("Who is Ghada Wally?")  # the report: Ghada Waly (and "Wall Street": not that)
     assert not a.abstained and a.query == "Who is Ghada Waly?" and "UNODC" in a.answer
