@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .chunk import names_in
+from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import countries, members, region_names, spellings
-from .question import _NAME_STOP, _YEAR, counted, cue_spans, has_cue, question_cues, words_of
+from .question import _NAME_STOP, _YEAR, cognates, counted, cue_spans, has_cue, question_cues, words_of
 from .retrieve import _stemmer, tokenize
 
 if TYPE_CHECKING:
@@ -253,17 +254,21 @@ def unanswered(query: str, chosen: list, names: list[str], name_vecs: np.ndarray
     # signatories beside the plan's name: the sentence with the figure must share one of the
     # question's other terms ("rescue"), near the figure ("already in 2006, …" is not when
     # "the Netherlands … legalized prostitution", 48 words on), or be close in meaning.
-    topic = {x for x in set(tokenize([query])[0]) - set(tokenize([" ".join(names) + CUE_WORDS])[0])
-             if t.idf.get(x, math.inf) >= COMMON_IDF}
+    # A Spanish question's terms are its cognates among the report's words ("legalizó": legal).
+    terms = cognates(query, t.idf) if e5 else set(tokenize([query])[0])
+    topic = {x for x in terms - set(tokenize([" ".join(names) + CUE_WORDS])[0]) if t.idf.get(x, math.inf) >= COMMON_IDF}
 
     def on_topic(i: int) -> bool:
         if topic & t.sentence_terms[i]:
             return near_value(t.sentences[i].text, cues, topic)
+        if e5:  # e5's cosine, mapped to MiniLM's scale
+            return COSINE_SCALE * float(t.e5_matrix[i] @ qvec) + COSINE_SHIFT >= ON_TOPIC
         return float(t.sentence_matrix[i] @ qvec) >= ON_TOPIC
 
-    if cues & VALUE_CUES and topic and not e5 and not any(h and on_topic(c.index) for h, c in zip(has, chosen)):
+    if cues & VALUE_CUES and topic and not any(h and on_topic(c.index) for h, c in zip(has, chosen)):
         stem = _stemmer().stemWord
-        words = dict.fromkeys(w for w in re.findall(r"\w[\w'-]*", query) if stem(w.lower()) in topic)
+        words = dict.fromkeys(w for w in re.findall(r"\w[\w'-]*", query)
+                              if stem(w.lower()) in topic or e5 and cognates(w.lower(), topic))
         return "off_topic", {"cue": what_kind, "what": ", ".join(words)}
     # "How many NGOs signed the Protocol?" is not answered by a count of countries: what is
     # counted must be in the sentence when the report names it elsewhere and it is uncommon.

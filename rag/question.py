@@ -13,6 +13,7 @@ place stands for, and find its names and the kind of fact it asks for.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -50,6 +51,23 @@ _ES_HINTS = re.compile(r"[¿¡ñáéíóú]|\b(qué|cuál|cuáles|cuántos|cuán
 def language(text: str) -> str:
     """'es' for Spanish questions (two or more Spanish cues), else 'en'."""
     return "es" if len(_ES_HINTS.findall(text)) >= 2 else "en"
+
+
+def cognates(question: str, stems) -> set[str]:
+    """The report's English stems that a Spanish question's lower-case words are cognate with:
+    the stem (5+ letters) begins the word, or shares its first 80% with it.
+
+    >>> sorted(cognates("¿En qué año legalizó Alemania la prostitución?", {"legal", "prostitut", "year"}))
+    ['legal', 'prostitut']
+    """
+    words = {unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode()
+             for w in re.findall(r"\b[a-záéíóúñü]{5,}\b", question)}
+    found = set()
+    for stem in (x for x in stems if len(x) >= 5 and x.isalpha()):
+        need = max(5, math.ceil(0.8 * len(stem)))
+        if any(w[:need] == stem[:need] for w in words):
+            found.add(stem)
+    return found
 
 
 _FOLLOW = re.compile(r"^(and|but|also|what about|how about|and what about|and how about|same for|"

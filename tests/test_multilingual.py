@@ -47,6 +47,15 @@ def test_spanish_question_about_the_charts_gets_their_source(pipeline):
     assert "UNODC elaboration of national data" in a.answer and a.answer.startswith("Un pie de figura"), a.answer
 
 
+def test_a_spanish_figure_far_from_the_questions_cognates_is_no_answer(pipeline):
+    # "legalizó", "prostitución": cognates of the report's "legal(ized)", "prostitution", which
+    # stand 48 words from "already in 2006" (the year of a warning, not of a legalization).
+    a = pipeline.ask("¿En qué año legalizó Alemania la prostitución?")
+    assert a.abstained and "legalizó" in a.notice, a.answer
+    b = pipeline.ask("¿En qué año ratificó Estados Unidos el Protocolo?")  # "ratified the Protocol in 2005"
+    assert not b.abstained and "2005" in b.answer, b.notice
+
+
 def test_spanish_off_topic_question_is_refused_in_spanish(pipeline):
     a = pipeline.ask("¿Cuál es la receta de la tortilla española?")
     assert a.abstained and a.answer == "El informe no trata este tema."
