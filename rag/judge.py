@@ -272,10 +272,11 @@ def unanswered(query: str, chosen: list, names: list[str], name_vecs: np.ndarray
         return "off_topic", {"cue": what_kind, "what": ", ".join(words)}
     # "How many NGOs signed the Protocol?" is not answered by a count of countries: what is
     # counted must be in the sentence when the report names it elsewhere and it is uncommon.
-    noun = tokenize([counted(query)])[0] if not e5 else []
+    what = counted(query)
+    noun = sorted(cognates(what.lower(), t.idf)) if e5 and what.islower() else tokenize([what])[0]
     if noun and t.idf.get(noun[0], 0.0) >= COUNTED_IDF and not any(
             noun[0] in t.sentence_terms[c.index] and has_cue(x, "number") for x, c in zip(text, chosen)):
-        return "not_for", {"cue": cue_names({"number"}, lang), "what": counted(query)}
+        return "not_for", {"cue": cue_names({"number"}, lang), "what": what}
     # "What was the slogan in 2020?" is not answered by the 2019 slogan: a year the question
     # names must be in a chosen sentence or the one before it ("In 2019, … . It was …").
     years = [n for n in names if _YEAR.fullmatch(n)]

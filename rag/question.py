@@ -232,17 +232,23 @@ def closest_span(text: str, phrase: str, similar, after: str | None = None) -> t
 _LEADER = (r"(presidents?|directors?|heads?|chair\w*|leaders?|chiefs?|ceos?|secretar(y|ies)|ministers?|executives?|"
            r"commissioners?|coordinators?|governors?|mayors?|found(er|ers|ed)|presidentes?|presidentas?|director(a|es)?|jef(e|a)s?|"
            r"líder(es)?|secretari[oa]s?|ministr[oa]s?)\b(?!-)")  # "head-on" is no head
+# Spanish acronyms the report spells in English (a cognate check cannot see these)
+_ACRONYMS_ES = {"ONG": "NGOs", "ONU": "UN", "UE": "EU", "OIT": "ILO", "OMS": "WHO"}
+
+
 def counted(question: str) -> str:
-    """What a "how many" question counts, or "".
+    """What a "how many" question counts, or "" (a Spanish acronym in English).
 
     >>> counted("How many NGOs signed the Protocol?"), counted("How many of the countries signed?")
     ('NGOs', 'countries')
-    >>> counted("How many times has it grown?")
-    ''
+    >>> counted("How many times has it grown?"), counted("¿Cuántas ONG firmaron el Protocolo?")
+    ('', 'NGOs')
     """
-    m = re.search(r"\bhow many (?:of (?:the|them|those) )?([A-Za-z][\w-]*)", question, re.I)
+    m = re.search(r"\b(?:how many|cuánt[oa]s) (?:of (?:the|them|those) |de (?:l[oa]s|ell[oa]s) )?(\w[\w-]*)", question, re.I)
     # "how many times" asks for a multiple, "how many years" for a span: not a thing counted
-    return m.group(1) if m and not re.fullmatch(r"times|days|weeks|months|years|decades|more|fewer|less", m.group(1), re.I) else ""
+    if not m or re.fullmatch(r"times|days|weeks|months|years|decades|more|fewer|less|veces|días|años|meses", m.group(1), re.I):
+        return ""
+    return _ACRONYMS_ES.get(m.group(1), m.group(1))
 
 
 def _words(alternatives: str) -> str:

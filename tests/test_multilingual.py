@@ -56,6 +56,13 @@ def test_a_spanish_figure_far_from_the_questions_cognates_is_no_answer(pipeline)
     assert not b.abstained and "2005" in b.answer, b.notice
 
 
+def test_a_spanish_count_of_something_else_is_no_answer(pipeline):
+    a = pipeline.ask("¿Cuántas ONG firmaron el Protocolo?")  # ONG: the report's NGOs; it counts countries
+    assert a.abstained and "NGOs" in a.notice, a.answer
+    b = pipeline.ask("¿Cuántos países se reunieron en Palermo?")
+    assert not b.abstained and "148" in b.answer, b.notice
+
+
 def test_spanish_off_topic_question_is_refused_in_spanish(pipeline):
     a = pipeline.ask("¿Cuál es la receta de la tortilla española?")
     assert a.abstained and a.answer == "El informe no trata este tema."
