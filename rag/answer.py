@@ -24,7 +24,7 @@ from .judge import (ABSTAIN_BELOW, COSINE_FLOOR, WHY, near_terms, places_in, ste
 from .load import Reference  # noqa: F401  (Tables.references)
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import members
-from .question import _YEAR, cue_spans, has_cue, language, question_cues, words_of
+from .question import _YEAR, cue_spans, language, question_cues, words_of
 from .retrieve import Passage, asked_reference, asked_sections, named_section, tokenize
 
 REFUSAL = "The report doesn't cover this."
@@ -192,28 +192,33 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     # "What share of victims…?" is answered by the global figure before Europe's.
     elsewhere = EXTRA_PLACE if cues and not _ASKS_PLACE.search(question) else 0.0
     years = _YEAR.findall(question)
-    asked_places = {c for p in places_in(question) for c in members(p) or (p,)}  # "Southeast Asian": Thailand too
+    asked_places = {c for p in places_in(question) for c in _countries_of(p)}  # "Southeast Asian": Thailand too
     seen, out = set(), []
     for p in passages:
         for i in t.by_chunk.get(p.chunk.chunk_id, ()):
             if i in seen:
                 continue
             seen.add(i)
-            text = t.sentences[i].text
+            text, section = t.sentences[i].text, t.sentences[i].section
             cos = scale * float(matrix[i] @ qvec) + shift
             lex = sum(t.idf.get(x, 1.0) for x in q_terms & t.sentence_terms[i]) / q_weight
-            cue = (sum(has_cue(text, c) for c in cues) / len(cues)) if cues else 0.5
-            meta = META_PENALTY if meta_ok.get(t.sentences[i].section) is False else 0.0
-            section = t.sentences[i].section
+            found = {c: cue_spans(text, c) for c in cues}
+            cue = (sum(bool(v) for v in found.values()) / len(cues)) if cues else 0.5
+            meta = META_PENALTY if meta_ok.get(section) is False else 0.0
             asked = text.startswith((item, *caption)) or section == named or any(tp.search(section) for tp in titles)
             ref = REFERENCE_ITEM if asked else 0.0
-            extra = elsewhere if any(not asked_places & set(members(p) or (p,)) for p in t.sentence_places[i]) else 0.0
+            extra = elsewhere if any(not asked_places & set(_countries_of(p)) for p in t.sentence_places[i]) else 0.0
             year = YEAR_MATCH if any(y in text for y in years) else 0.0
-            spans = [sp for c in cues for sp in cue_spans(text, c)]
+            spans = [sp for v in found.values() for sp in v]
             near = sum(t.idf.get(x, 1.0) for x in near_terms(t.sentence_words[i], spans, q_terms, NEAR_WORDS)) / q_weight
             out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + PROXIMITY * near + year
                               + RANK / p.rank - meta + ref - extra))
     return sorted(out, key=lambda x: -x.score)
+
+
+def _countries_of(place: str) -> tuple[str, ...]:
+    """A region's countries, or the country itself."""
+    return members(place) or (place,)
 
 
 def choose(scored: list[Scored], t: Tables, detail: bool = False, max_sentences: int = 3) -> list[Scored]:
