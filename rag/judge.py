@@ -227,7 +227,8 @@ def unasked(query: str, names: list[str], t: Tables, lang: str) -> Reason | None
 def unanswered(query: str, chosen: list, names: list[str], name_vecs: np.ndarray | None, qvec: np.ndarray,
                t: Tables, lang: str, e5: bool = False) -> Reason | None:
     """Why the ``chosen`` sentences (``.index`` into ``t.sentences``) do not answer, or None.
-    ``e5``: ``qvec`` is multilingual-e5's, so the checks by MiniLM cosine are skipped."""
+    ``e5``: ``qvec`` is multilingual-e5's (a Spanish question): its cosines are compared with
+    ``t.e5_matrix`` on MiniLM's scale, and its terms are its cognates among the report's words."""
     text = [t.sentences[c.index].text for c in chosen]
     # A span can be worded many ways ("until 2006", "for centuries"): it guides the score only.
     cues = question_cues(query) - {"duration"}
