@@ -98,16 +98,18 @@ def near_terms(words: tuple[tuple[int, str], ...], spans: list[tuple[int, int]],
             if w in terms and j not in at}
 
 
-def near_value(text: str, cues: set[str], terms: set[str], window: int = TOPIC_WINDOW) -> bool:
+def near_value(text: str, cues: set[str], terms: set[str], window: int = TOPIC_WINDOW,
+               words: tuple[tuple[int, str], ...] | None = None) -> bool:
     """Whether a value of the kind asked for (``cues``) stands within ``window`` words of
-    one of the stemmed ``terms``.
+    one of the stemmed ``terms``. ``words``: ``stemmed_words(text)``, if already made.
 
     >>> near_value("Thailand legalized it in 1990.", {"date"}, {"legal"})
     True
     >>> near_value("In 2006 it was warned. " + "x " * 45 + "They legalized it.", {"date"}, {"legal"})
     False
     """
-    return bool(near_terms(stemmed_words(text), [sp for c in cues for sp in cue_spans(text, c)], terms, window))
+    words = words if words is not None else stemmed_words(text)
+    return bool(near_terms(words, [sp for c in cues for sp in cue_spans(text, c)], terms, window))
 
 
 def places_in(text: str) -> frozenset[str]:
@@ -249,7 +251,8 @@ def unanswered(query: str, chosen: list, names: list[str], name_vecs: np.ndarray
     # A title must stand by its name: "Who founded Polaris?" is not answered by "… Polaris,
     # funded by the same actors, … [60 words] … heads of state".
     if cues & {"leader", "author"} and named and not any(
-            near_value(x, cues, set(tokenize([" ".join(n for n, _ in named)])[0])) for x in text):
+            near_value(x, cues, set(tokenize([" ".join(n for n, _ in named)])[0]), words=t.sentence_words[c.index])
+            for x, c in zip(text, chosen)):
         return "not_for", {"cue": what_kind, "what": who}
     # "How many people did the Global Plan of Action rescue?" is not answered by a count of
     # signatories beside the plan's name: the sentence with the figure must share one of the
@@ -261,7 +264,7 @@ def unanswered(query: str, chosen: list, names: list[str], name_vecs: np.ndarray
 
     def on_topic(i: int) -> bool:
         if topic & t.sentence_terms[i]:
-            return near_value(t.sentences[i].text, cues, topic)
+            return near_value(t.sentences[i].text, cues, topic, words=t.sentence_words[i])
         if e5:  # e5's cosine, mapped to MiniLM's scale
             return COSINE_SCALE * float(t.e5_matrix[i] @ qvec) + COSINE_SHIFT >= ON_TOPIC
         return float(t.sentence_matrix[i] @ qvec) >= ON_TOPIC
