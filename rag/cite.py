@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from .chunk import Sentence
 from .load import Reference
-from .question import _YEAR, has_cue, question_cues
-from .retrieve import Passage, tokenize
+from .lexicon import YEAR, tokenize
+from .question import has_cue, question_cues
+from .retrieve import Passage
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None)
     cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s+|\s+-\s*|\)?\.\s+(?=[A-Z])", text)] + [len(text)]
     clauses = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
     q = set(tokenize([query])[0])
-    cues, years = question_cues(query), _YEAR.findall(query)
+    cues, years = question_cues(query), YEAR.findall(query)
     source = re.search(r"\b(sources?|fuentes?|come from|provenance|procedencia)\b", query, re.I)
     idf = idf or {}
 

@@ -43,7 +43,8 @@ from typing import Callable, Mapping, Sequence
 
 from .answer import REFUSAL, REFUSALS, WORDS, Draft
 from .cite import Citation, Source, source_of
-from .question import language, words_of
+from .lexicon import words_of
+from .question import language
 from .chunk import Chunk, split_sentences
 from .retrieve import Passage
 

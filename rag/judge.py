@@ -18,8 +18,8 @@ import numpy as np
 from .chunk import names_in
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import countries, members, region_names, spellings
-from .question import _NAME_STOP, _YEAR, cognates, counted, cue_spans, has_cue, question_cues, words_of
-from .retrieve import _stemmer, tokenize
+from .lexicon import NAME_STOP, YEAR, stemmer, tokenize, words_of
+from .question import cognates, counted, cue_spans, has_cue, question_cues
 
 if TYPE_CHECKING:
     from .answer import Tables
@@ -81,7 +81,7 @@ def stemmed_words(text: str) -> tuple[tuple[int, str], ...]:
     >>> stemmed_words("Reports published")
     ((0, 'report'), (8, 'publish'))
     """
-    stem = _stemmer().stemWord
+    stem = stemmer().stemWord
     return tuple((m.start(), stem(m.group().lower())) for m in re.finditer(r"\w[\w'-]*", text))
 
 
@@ -134,7 +134,7 @@ def name_pattern(name: str) -> str:
     >>> bool(re.search(name_pattern("South America"), "southern europe and north america"))
     False
     """
-    ws = [w for w in words_of(name) if w not in _NAME_STOP or len(words_of(name)) == 1]
+    ws = [w for w in words_of(name) if w not in NAME_STOP or len(words_of(name)) == 1]
     stems = [re.escape(w[:max(4, len(w) - 2)]) if len(w) > 4 else re.escape(w) for w in ws]
     return r"\b" + r"\w*(?: (?:and|of|the|de|y))* ".join(stems) + r"\w*"
 
@@ -178,7 +178,7 @@ def covers(name: str, vec: np.ndarray, words: str, vecs: np.ndarray | None) -> b
     if any(re.search(rf"\b{re.escape(' '.join(words_of(s)))}s?\b", words)
            for s in (*region_names(name), *(s for c in (*countries(name), *members(name)) for s in spellings(c)))):
         return True
-    if near_each_other([w for w in words_of(name) if w not in _NAME_STOP], words.split()):
+    if near_each_other([w for w in words_of(name) if w not in NAME_STOP], words.split()):
         return True
     return vecs is not None and len(vecs) > 0 and float((vecs @ vec).max()) >= ENTITY_MATCH
 
@@ -191,7 +191,7 @@ def sentence_covers(i: int, names: list[str], name_vecs: np.ndarray, t: Tables) 
     words = " ".join(words_of(text))
     around = " ".join(s.text for s in t.sentences[max(0, i - 1):i + 2] if s.doc_id == t.sentences[i].doc_id)
     return any(covers(n, v, words, np.stack(own) if own else None)
-               or near_each_other([w for w in words_of(n) if w not in _NAME_STOP], words_of(around))
+               or near_each_other([w for w in words_of(n) if w not in NAME_STOP], words_of(around))
                for n, v in zip(names, name_vecs))
 
 
@@ -243,7 +243,7 @@ def unanswered(query: str, chosen: list, names: list[str], name_vecs: np.ndarray
     # else from a section that names Mexico: the sentence with the figure must name (or mean)
     # one of the question's names, a place if it names one ("When did Germany ratify the
     # Protocol?" is not answered by the US's date beside "the Protocol").
-    named = [(n, v) for n, v in zip(names, name_vecs if name_vecs is not None else ()) if not _YEAR.fullmatch(n)]
+    named = [(n, v) for n, v in zip(names, name_vecs if name_vecs is not None else ()) if not YEAR.fullmatch(n)]
     named = [(n, v) for n, v in named if countries(n) or members(n)] or named
     who = ", ".join(n for n, _ in named)
     if cues and named and not any(h and sentence_covers(c.index, *zip(*named), t) for h, c in zip(has, chosen)):
@@ -270,7 +270,7 @@ def unanswered(query: str, chosen: list, names: list[str], name_vecs: np.ndarray
         return float(t.sentence_matrix[i] @ qvec) >= ON_TOPIC
 
     if cues & VALUE_CUES and topic and not any(h and on_topic(c.index) for h, c in zip(has, chosen)):
-        stem = _stemmer().stemWord
+        stem = stemmer().stemWord
         words = dict.fromkeys(w for w in re.findall(r"\w[\w'-]*", query)
                               if stem(w.lower()) in topic or e5 and cognates(w.lower(), topic))
         return "off_topic", {"cue": what_kind, "what": ", ".join(words)}
@@ -283,7 +283,7 @@ def unanswered(query: str, chosen: list, names: list[str], name_vecs: np.ndarray
         return "not_for", {"cue": cue_names({"number"}, lang), "what": what}
     # "What was the slogan in 2020?" is not answered by the 2019 slogan: a year the question
     # names must be in a chosen sentence or the one before it ("In 2019, … . It was …").
-    years = [n for n in names if _YEAR.fullmatch(n)]
+    years = [n for n in names if YEAR.fullmatch(n)]
     if years and not any(y in t.sentences[i].text for y in years for c in chosen
                          for i in (c.index, c.index - 1) if i >= 0):
         return "not_year", {"what": ", ".join(years)}

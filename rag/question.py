@@ -17,9 +17,9 @@ import math
 import re
 import unicodedata
 
-from .chunk import _URL, names_in
+from .chunk import names_in
+from .lexicon import NAME_STOP, URL, YEAR, stopwords, words_of
 from .places import code, countries, members
-from .retrieve import _stopwords
 
 MAX_QUESTION_CHARS = 1000  # the longest eval question is ~200; a pasted page is not a question
 FOLLOW_SIMILAR = 0.3  # below this, "And X?" is appended to the previous question, not swapped in
@@ -74,7 +74,6 @@ _FOLLOW = re.compile(r"^(and|but|also|what about|how about|and what about|and ho
                      r"what of|y|¿y|y qué|¿y qué|qué hay de|¿qué hay de)\b[\s,]*", re.I)
 _PRONOUN = re.compile(r"\b(they|them|their|it|its|he|she|his|her|him)\b|\b(this|that|these|those)\s*\?", re.I)
 _WH = re.compile(r"^[¿¡\s]*(who|what|when|where|which|why|how|is|are|does|do|did|can|qué|quién|cuál|cuándo|dónde|cómo|cuántos|cuántas|por qué)\b", re.I)
-_NAME_STOP = {"the", "and", "of", "de", "del", "y"}
 def question_names(query: str, lang: str = "en") -> list[str]:
     """Names and years a passage must contain (or mean) to answer the question.
     Of a non-English question's names only places are checked ("Japón": the report
@@ -88,7 +87,7 @@ def question_names(query: str, lang: str = "en") -> list[str]:
     names = names_in(query)
     if lang != "en":
         names = [n for n in names if countries(n) or members(n)]
-    return names + _YEAR.findall(query)
+    return names + YEAR.findall(query)
 
 
 def _edits1(word: str) -> set[str]:
@@ -140,7 +139,7 @@ def name_countries(query: str, vocabulary: frozenset[str]) -> str:
     'When did the United States or Japan ratify it?'
     """
     for name in names_in(query, skip_first=False):
-        if set(words_of(name)) - _NAME_STOP <= vocabulary and not code(name):  # "US": "u.s." is in it
+        if set(words_of(name)) - NAME_STOP <= vocabulary and not code(name):  # "US": "u.s." is in it
             continue
         # "American" is also the demonym of the Northern Mariana Islands: keep what the report names.
         named = [c for c in countries(name) if set(words_of(c)) <= vocabulary]
@@ -207,7 +206,7 @@ def closest_span(text: str, phrase: str, similar, after: str | None = None) -> t
     ("boys" -> "men" in "How many men victims…"), if its cosine reaches FOLLOW_SIMILAR.
     ``after``: a preposition the follow-up began with ("And for forced labor?"); runs
     right after it in ``text`` ("…trafficked for sexual exploitation") go first."""
-    stop = set(_stopwords()) | {"what", "which", "who", "how", "when", "where", "why"}
+    stop = set(stopwords()) | {"what", "which", "who", "how", "when", "where", "why"}
     runs, run = [], []
     for m in re.finditer(r"[\w'-]+", text):
         if m.group().lower() in stop:
@@ -301,7 +300,6 @@ def question_cues(question: str) -> set[str]:
     return cues
 
 
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _SPAN = re.compile(r"\b(\d[\d,.]*|a few|several|one|two|three|four|five|six|seven|eight|nine|ten|\w+teen|\w+ty)"
                    r"(\s+and\s+\w+)?\s+(days?|weeks?|months?|years?|decades?|centuries)\b", re.I)
 _MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -361,7 +359,7 @@ def cue_spans(text: str, cue: str) -> list[tuple[int, int]]:
     >>> cue_spans("published in 2011 by GAATW", "date")
     [(13, 17)]
     """
-    text = _blank(r"^- \(\d+\)", _blank(_URL, text))
+    text = _blank(r"^- \(\d+\)", _blank(URL, text))
     if cue == "number":
         # Spans ("three years"), resolutions ("64/293"), ordinals ("68th"), days ("December 18")
         # and "one of the first efforts" count nothing.
@@ -370,9 +368,3 @@ def cue_spans(text: str, cue: str) -> list[tuple[int, int]]:
             text = _blank(rx, text)
     rx, flags = _CUE_RX[cue]
     return [m.span() for m in re.finditer(rx, text, flags)]
-
-
-def words_of(text: str) -> list[str]:
-    """Lower-case words; thousands separators dropped so '2,053' matches '2053'."""
-    return [re.sub(r"['’]s$", "", w.replace(",", "").replace(".", "") if re.fullmatch(r"(\w\.)+\w?", w) else w.replace(",", ""))
-            for w in re.findall(r"[\w][\w.,'’-]*[\w]|\w", text.lower())]

@@ -15,14 +15,14 @@ put the evidence first for 7 of 15 Spanish dev questions, e5 alone 12-13).
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from .chunk import _URL, Chunk
+from .chunk import Chunk
 from .index import Index
+from .lexicon import tokenize
 
 # How deep each retriever's list goes before fusion: deeper lists let a chunk
 # that one retriever ranks 15th still win on the other; 30 is past the point
@@ -101,46 +101,6 @@ class Passage:
     chunk: Chunk
     score: float  # fused score (hybrid), cosine (dense) or BM25 score
     rank: int
-
-
-@functools.lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@functools.lru_cache(maxsize=1)
-def _stopwords() -> list[str]:
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-    # The 179 words of EN_PLUS, and the asking words its list lacks. "report": in a question it
-    # is this report ("What does the report say…"), and it matched sentences about UNODC's and
-    # IPS's reports (dropping it: evidence first for 83.5% of dev questions, not 82.7%).
-    return sorted(set(STOPWORDS_EN_PLUS) | {"many", "much", "say", "says", "tell", "give", "describe", "report",
-                                            "mention", "mentioned", "according"} | _SPANISH_STOPWORDS)
-
-
-# Spanish function and question words: a Spanish question's "de", "los" or "qué" matched the
-# Spanish titles in the reference list, and "¿Qué?" alone looked like something to search for.
-_SPANISH_STOPWORDS = frozenset(
-    "a al algo como cómo con cual cuál cuales cuáles cuando cuándo cuanto cuánto cuanta cuánta cuantos cuántos "
-    "cuantas cuántas de del donde dónde el ella ellos en era es esa ese eso esta este esto fue han hay la las le "
-    "lo los más me mi no nos o para pero por porque qué que quien quién quienes quiénes se según ser si sí sin "
-    "sobre son su sus te tiene un una uno unos unas y ya informe dice dijo".split())
-
-
-def tokenize(texts: list[str]) -> list[list[str]]:
-    """Stemmed terms without stopwords or URLs (a Spanish URL slug such as
-    "trata-personas-estados-unidos" would otherwise match Spanish questions).
-
-    >>> tokenize(["What does the report say about trafficked children?"])
-    [['traffick', 'children']]
-    """
-    import bm25s
-
-    return bm25s.tokenize([_URL.sub(" ", t) for t in texts], stopwords=_stopwords(), stemmer=_stemmer(),
-                          return_ids=False, show_progress=False)
 
 
 class Retriever:
