@@ -24,7 +24,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import gate, metrics
+from . import gate, metamorphic, metrics
 from . import run as run_mod
 from .configs import CONFIGS
 
@@ -363,7 +363,12 @@ def main(argv: list[str] | None = None) -> int:
     if report_path is not None:
         given = sys.argv[1:] if argv is None else argv
         command = " ".join(["python -m eval.compare", *(shlex.quote(a) for a in given)])
-        report_path.write_text(report(rows, command, args.questions, questions, dev), encoding="utf-8")
+        text = report(rows, command, args.questions, questions, dev)
+        old = report_path.read_text(encoding="utf-8") if report_path.exists() else ""
+        if metamorphic.MARK_START in old:  # eval.metamorphic's table is kept: this run does not remake it
+            block = old.split(metamorphic.MARK_START, 1)[1].split(metamorphic.MARK_END, 1)[0].strip("\n")
+            text = metamorphic.splice(text, block)
+        report_path.write_text(text, encoding="utf-8")
         print(f"wrote {report_path}")
     print(f"wrote {args.out}/<config>/ (results.jsonl, summary.json, summary.md, chart.png) and {args.out}/compare.md")
     return 0 if all(r.get("summary") for r in rows if r["name"] != LLAMA) else 1
