@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import re
 import sys
 import time
 
@@ -21,6 +22,7 @@ from .load import Corpus, load_corpus
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .multilingual import MODEL_NAME as E5_NAME
 from .multilingual import MultilingualEmbedder
+from .lexicon import fold
 from .read import Reader, accented
 from .retrieve import Passage, Retriever
 from .safety import help_note, in_danger
@@ -127,8 +129,15 @@ class Pipeline:
                       citations=draft.citations, retrieved=answer_mod.retrieved_records(ranked[:self.cfg.k]),
                       report_version=self.index.version,
                       latency_ms=round((time.perf_counter() - t0) * 1000, 2), query=query, language=lang,
-                      mode=mode, notice=draft.why,
+                      mode=mode, notice=_as_typed(draft.why, question),
                       suggestions=answer_mod.suggest(question, ranked, self.corpus.suggestions)
                       if draft.abstained else (),
                       score=None if draft.score is None else round(draft.score, 4),
                       help=help_note(lang) if in_danger(question) else "")
+
+
+def _as_typed(notice: str, question: str) -> str:
+    """A refusal's reason with the question's words spelt as typed: the canonical form folds
+    accents, but "menciona Japon" should say the "Japón" the user wrote."""
+    typed = {fold(w).lower(): w for w in re.findall(r"\w+", question) if fold(w) != w}
+    return re.sub(r"\w+", lambda m: typed.get(m.group().lower(), m.group()), notice)
