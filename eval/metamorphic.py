@@ -22,8 +22,9 @@ import argparse
 import hashlib
 import re
 import sys
-import unicodedata
 from pathlib import Path
+
+from rag.lexicon import fold
 
 HERE = Path(__file__).resolve().parent
 SETS = (HERE / "questions.jsonl", HERE / "probes.jsonl", HERE / "users.jsonl")
@@ -41,11 +42,6 @@ _FUNCTION = set("what which when where who whom whose why how does did the and f
 
 def _digest(text: str) -> int:
     return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16)
-
-
-def strip_accents(text: str) -> str:
-    """'¿Cuántas víctimas?' -> '¿Cuantas victimas?' (ñ becomes n, as people type it)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def no_punct(text: str) -> str:
@@ -80,7 +76,7 @@ def typo(text: str) -> str:
 TRANSFORMS = {
     "lowercase": str.lower,
     "no_punct": no_punct,
-    "no_accents": strip_accents,
+    "no_accents": fold,  # ñ becomes n, as people type it
     "filler": filler,
     "typo": typo,
 }

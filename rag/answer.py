@@ -128,7 +128,6 @@ class Tables:
     chunk_words: dict[str, str]  # chunk id -> its section's words, lower-case, space-joined
     chunk_entities: dict[str, np.ndarray]  # chunk id -> vectors of the names its section contains
     name_vectors: dict[str, np.ndarray]  # every name the sections contain -> its vector
-    name_words: tuple[frozenset, ...]  # the words of each of those names, lower-case
     anchors: dict  # doc id -> link anchors
     references: tuple[Reference, ...]
     e5_matrix: np.ndarray | None = None  # the sentences in multilingual-e5's space, if indexed
@@ -162,7 +161,7 @@ class Tables:
                    idf_table(sents), frozenset(vocabulary),
                    {k: " ".join(words_of(v)) for k, v in section_text.items()},
                    {k: np.stack([vecs[n] for n in ns]) if ns else np.zeros((0, dim), np.float32)
-                    for k, ns in names.items()}, vecs, tuple(frozenset(words_of(n)) for n in vecs),
+                    for k, ns in names.items()}, vecs,
                    {d.doc_id: d.anchors for d in corpus.documents}, index.references,
                    np.asarray(e5.reconstruct_n(0, len(sents)), dtype=np.float32) if e5 is not None and sents else None)
 

@@ -52,8 +52,7 @@ def cognates(question: str, stems) -> set[str]:
     >>> sorted(cognates("¿En qué año legalizó Alemania la prostitución?", {"legal", "prostitut", "year"}))
     ['legal', 'prostitut']
     """
-    words = {unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode()
-             for w in re.findall(r"\b[a-záéíóúñü]{5,}\b", question)}
+    words = {fold(w) for w in re.findall(r"\b[a-záéíóúñü]{5,}\b", question)}
     found = set()
     for stem in (x for x in stems if len(x) >= 5 and x.isalpha()):
         need = max(5, math.ceil(0.8 * len(stem)))

@@ -58,13 +58,13 @@ KNOWN_WORDS = 100_000
 # a capital or city whose name is a common English word ("Male", "Nice", "Split") is only
 # a place when typed capitalised: at zipf 4.5 "bangkok" (3.8) passes, "paris" (4.6) does not.
 CITY_POPULATION = 100_000
+COMMON_ZIPF = 4.5
 # The report's capitalised words rarer than this are its names ("Waly" 1.5, "Palermo" 3.1,
 # "Rubio" 3.5); above it they are words of a title ("Contingent" 3.7, "Protocol" 4.2).
 NAME_ZIPF = 3.5
 # A slip is mended to a word outside the report only if it is this common ("responsible" 4.6,
 # "describe" 4.5, "personas" 4.9); "blinked" (3.0) is no mending for the name "blinken".
 COMMON_CANDIDATE = 4.0
-COMMON_ZIPF = 4.5
 
 
 @dataclass(frozen=True)
