@@ -23,6 +23,7 @@ from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .multilingual import MODEL_NAME as E5_NAME
 from .multilingual import MultilingualEmbedder
 from .lexicon import fold
+from . import read as read_mod
 from .read import Reader, accented
 from .retrieve import Passage, Retriever
 from .safety import help_note, in_danger
@@ -42,7 +43,9 @@ class Pipeline:
         self.e5 = e5 if index.sentence_vectors_e5 is not None else None
         self.retriever = Retriever(index, embedder)
         self.tables = answer_mod.Tables.of(corpus, index, embedder)
-        # How the corpus writes its words and names, for reading questions typed any way.
+        # How the corpus writes its words and names, for reading questions typed any way; the
+        # word lists and gazetteer it reads with are kept beside the index (~3 s to remake).
+        read_mod.use_cache(cfg.index_dir.parent / "lexicon.json")
         self.reader = Reader([d.text for d in corpus.documents])
         # None unless RAG_LLM_URL names a local OpenAI-compatible server (opt-in).
         self.endpoint = generate_mod.endpoint_from_env()

