@@ -6,8 +6,10 @@ countries, read once: ~20 ms).
 
 >>> countries("Washington"), countries("the Dutch"), countries("Alemania")
 (('United States',), ('Netherlands',), ('Germany',))
->>> countries("Managua and Caracas"), countries("Havana Managua"), countries("us")
-(('Nicaragua', 'Venezuela'), ('Cuba', 'Nicaragua'), ())
+>>> countries("Managua and Caracas"), countries("US"), countries("us")
+(('Nicaragua', 'Venezuela'), ('United States',), ())
+>>> countries("Havana Managua"), countries("Costa Rica"), countries("Sicily Town")
+(('Cuba', 'Nicaragua'), ('Costa Rica',), ())
 >>> countries("Palantir"), countries("Brussels"), countries("the EU")
 ((), ('Belgium', 'European Union'), ('European Union',))
 >>> "Thailand" in members("Southeast Asian"), "Thai" in spellings("Thailand")
