@@ -22,6 +22,7 @@ from .cite import Citation, budgets, frame, make_citation, source_of, trim
 from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, WHY, near_terms, places_in, stemmed_words, unanswered, unasked,
                     uncovered)
 from .load import Reference  # noqa: F401  (Tables.references)
+from .needs import needs_of
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import members
 from .lexicon import YEAR, tokenize, words_of
@@ -340,13 +341,15 @@ def refusal(lang: str, why: str, score: float | None = None, **details) -> Draft
 
 def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage], t: Tables,
             names: list[str] = (), name_vecs: np.ndarray | None = None, detail: bool = False,
-            lex_weight: float = 0.35, max_sentences: int = 3, e5: bool = False) -> tuple[Draft, list[Passage]]:
+            lex_weight: float = 0.35, max_sentences: int = 3, e5: bool = False, like=None) -> tuple[Draft, list[Passage]]:
     """Choose, attribute and cite sentences, or refuse. ``names`` are the
     question's names (``question.question_names``; only places for non-English ones) and
-    ``name_vecs`` their vectors; ``e5``: ``qvec`` is a multilingual-e5 vector.
+    ``name_vecs`` their vectors; ``e5``: ``qvec`` is a multilingual-e5 vector; ``like``: single
+    words' cosines (``Embedder.like``), so a topic word may be met by its synonym.
     Returns the draft and the passages re-ranked by their best sentence."""
     lang = language(query)
-    if reason := unasked(query, names, t, lang):
+    needs = needs_of(query, list(names), lang, t.idf, e5)
+    if reason := unasked(query, needs, t, lang):
         return refusal(lang, reason[0], **reason[1]), passages
     scored = score_sentences(query, qvec, passages, t, lex_weight, e5)
     ranked = rerank(passages, scored)
@@ -365,7 +368,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # A Spanish question's terms are not the report's: its neighbours are kept as before.
     uncommon = None if e5 else frozenset(x for x in tokenize([query])[0] if t.idf.get(x, 0.0) >= COMMON_IDF)
     chosen = choose(scored, t, detail, max_sentences, uncommon)
-    if reason := unanswered(query, chosen, names, name_vecs, qvec, t, lang, e5):
+    if reason := unanswered(query, chosen, needs, name_vecs, qvec, t, lang, e5, like):
         return refusal(lang, reason[0], scored[0].score, **reason[1]), ranked
     # The cap counts every word of the answer: each quote's attribution ("The report, citing
     # European Parliament, states:" is 7), its marker and up to two "…" come out of it.

@@ -9,7 +9,6 @@ True
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import TYPE_CHECKING
 
@@ -19,7 +18,9 @@ from .chunk import names_in
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import countries, members, region_names, spellings
 from .lexicon import NAME_STOP, YEAR, stemmer, tokenize, words_of
-from .question import cognates, counted, cue_spans, has_cue, question_cues
+from .needs import COMMON_IDF, Needs, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
+from .question import cognates, cue_spans, has_cue
+from .read import international, only_filler
 
 if TYPE_CHECKING:
     from .answer import Tables
@@ -55,23 +56,30 @@ TOPIC_WINDOW = 40
 VALUE_CUES = {"number", "percent", "date", "money", "factor"}
 # In the answered dev questions, every counted noun this rare was in the answer ("undocumented" 4.5).
 COUNTED_IDF = 3.0
-# Terms in more than ~a fifth of the sentences ("traffick": 84 of 139, "victim": 31) share
-# nothing: "How many traffickers were convicted?" is not about any sentence saying "trafficking".
-COMMON_IDF = 1.5
-CUE_WORDS = (" percent percentage share proportion fraction number year date many much time long money"
-             " highest largest biggest greatest lowest smallest fewest least most"
-             " president director head chair chairman leader chief ceo secretary minister executive")
+# A word of the sentence within this cosine of a question's word stands for it. Synonyms in dev
+# and user questions: "kids" ~ "children" 0.88, "females" ~ "women" 0.82, "grown" ~ "adult" 0.51;
+# words of an off-topic question against the quoted sentence: 0.31-0.44 ("rescued" ~ "victims").
+WORD_MATCH = 0.5
+import os
+TOPIC_ALWAYS = os.environ.get("RAG_TOPIC_ALWAYS", "1") == "1"
+NO_COSINE = os.environ.get("RAG_NO_COSINE", "1") == "1"
 # Why an answer was refused (the record's "notice"), in the question's language.
 WHY = {
     "en": {"empty": "the question has no word to look up", "unknown": "the report never mentions {what}", "unnamed": "no passage found mentions {what}",
            "weak": "best sentence score {what} < {floor}", "unrelated": "best sentence is unrelated (cosine {what} < {floor})",
            "no_fact": "no sentence found gives the {cue} asked for", "not_for": "no sentence found gives the {cue} for {what}",
-           "off_topic": "no sentence found gives the {cue} about {what}", "not_year": "no sentence found is about {what}"},
+           "off_topic": "no sentence found gives the {cue} about {what}", "not_year": "no sentence found is about {what}",
+           "not_about": "no sentence found is about {what}",
+           "opinion": "it asks for an opinion: this assistant only reports what the report says",
+           "advice": "it asks for advice: this assistant only reports what the report says"},
     "es": {"empty": "la pregunta no tiene ninguna palabra que buscar", "unknown": "el informe nunca menciona {what}", "unnamed": "ningún pasaje encontrado menciona {what}",
            "weak": "puntuación de la mejor frase {what} < {floor}",
            "unrelated": "la mejor frase no tiene relación (coseno {what} < {floor})",
            "no_fact": "ninguna frase encontrada da {cue} que se pide", "not_for": "ninguna frase encontrada da {cue} de {what}",
-           "off_topic": "ninguna frase encontrada da {cue} sobre {what}", "not_year": "ninguna frase encontrada trata de {what}"},
+           "off_topic": "ninguna frase encontrada da {cue} sobre {what}", "not_year": "ninguna frase encontrada trata de {what}",
+           "not_about": "ninguna frase encontrada trata de {what}",
+           "opinion": "pide una opinión: este asistente solo informa de lo que dice el informe",
+           "advice": "pide un consejo: este asistente solo informa de lo que dice el informe"},
 }
 
 
@@ -211,14 +219,18 @@ def cue_names(cues: set[str], lang: str) -> str:
     return "/".join(CUE_NAMES.get(lang, {}).get(c, c) for c in sorted(cues))
 
 
-def unasked(query: str, names: list[str], t: Tables, lang: str) -> Reason | None:
-    """Refuse before reading any sentence: nothing to look up ("¿Y?", "Why?"), a number
-    the report never writes, or a topic "about" words it never uses ("climate change";
-    a paraphrase is asked in other shapes, and "change" alone is not the topic)."""
-    if not names and not tokenize([query])[0]:
+def unasked(query: str, needs: Needs, t: Tables, lang: str) -> Reason | None:
+    """Refuse before reading any sentence: nothing to look up ("¿Y?", "Why?", "hi"), the bot's
+    own opinion or advice asked for, a number the report never writes, or a topic "about" words it never uses
+    ("climate change"; a paraphrase is asked in other shapes, and "change" alone is not the topic)."""
+    stems = tokenize([query])[0]
+    if not needs.names and not needs.years and not stems or only_filler(query):  # "hi", "ok thanks", "hola"
         return "empty", {}
+    if needs.stance:
+        return needs.stance, {}
     if gaps := [n for n in re.findall(r"\b\d[\d,]*\b", query) if n.replace(",", "") not in t.vocabulary]:
         return "unknown", {"what": ", ".join(gaps)}
+
     if lang == "en" and (about := _SAYS_ABOUT.search(query)) and (
             gaps := [w for w in re.findall(r"[A-Za-z][\w-]*", about.group(1))
                      if (stem := tokenize([w])[0]) and stem[0] not in t.idf]):
@@ -226,14 +238,39 @@ def unasked(query: str, names: list[str], t: Tables, lang: str) -> Reason | None
     return None
 
 
-def unanswered(query: str, chosen: list, names: list[str], name_vecs: np.ndarray | None, qvec: np.ndarray,
-               t: Tables, lang: str, e5: bool = False) -> Reason | None:
+def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
+    """The stems of sentence ``i`` that stand for the question's topic: its topic terms, a stem
+    that begins one of them or that one begins ("editor": "edited"; a Spanish "dirección":
+    "director"), and (``like(words, words)``: MiniLM cosines of single words) its words within
+    WORD_MATCH of one of the topic's words ("kids" ~ "children" 0.88, "females" ~ "women"
+    0.82, but "capital" ~ "Cuba" 0.31, "weather" ~ "December" 0.33)."""
+    def same(x: str, s: str) -> bool:
+        return x == s or min(len(x), len(s)) >= 4 and (x.startswith(s) or s.startswith(x))
+
+    terms = t.sentence_terms[i]
+    found = {x for x in terms if any(same(x, s) for s in needs.topic)}
+    met = {s for s in needs.topic if any(same(x, s) for x in found)}
+    # A name the report never uses is met by nothing else: "Obama" ~ "Clinton" 0.5, "administration" 0.5.
+    missing = [w for w in needs.words if tokenize([w])[0][0] not in met
+               and not (w in needs.unknown and w.lower() in international())]
+    if like is not None and missing:
+        own = [w for w in dict.fromkeys(re.findall(r"[^\W\d_][\w'-]{2,}", t.sentences[i].text))
+               if (x := tokenize([w])[0]) and x[0] not in found]
+        if own:
+            sims = like(missing, own)
+            found |= {tokenize([w])[0][0] for j, w in enumerate(own) if float(sims[:, j].max()) >= WORD_MATCH}
+    return found
+
+
+def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | None, qvec: np.ndarray,
+               t: Tables, lang: str, e5: bool = False, like=None) -> Reason | None:
     """Why the ``chosen`` sentences (``.index`` into ``t.sentences``) do not answer, or None.
     ``e5``: ``qvec`` is multilingual-e5's (a Spanish question): its cosines are compared with
-    ``t.e5_matrix`` on MiniLM's scale, and its terms are its cognates among the report's words."""
+    ``t.e5_matrix`` on MiniLM's scale, and its terms are its cognates among the report's words.
+    ``like``: word cosines (``about``)."""
     text = [t.sentences[c.index].text for c in chosen]
     # A span can be worded many ways ("until 2006", "for centuries"): it guides the score only.
-    cues = question_cues(query) - {"duration"}
+    cues = needs.cues
     has = [all(has_cue(x, cue) for cue in cues) for x in text]
     what_kind = cue_names(cues, lang)
     # "How many doctors…?" answered by a sentence with no count is no answer.
@@ -243,8 +280,8 @@ def unanswered(query: str, chosen: list, names: list[str], name_vecs: np.ndarray
     # else from a section that names Mexico: the sentence with the figure must name (or mean)
     # one of the question's names, a place if it names one ("When did Germany ratify the
     # Protocol?" is not answered by the US's date beside "the Protocol").
-    named = [(n, v) for n, v in zip(names, name_vecs if name_vecs is not None else ()) if not YEAR.fullmatch(n)]
-    named = [(n, v) for n, v in named if countries(n) or members(n)] or named
+    vec_of = dict(zip(needs.names, name_vecs if name_vecs is not None else ()))
+    named = [(n, vec_of[n]) for n in (needs.places or needs.names) if n in vec_of]
     who = ", ".join(n for n, _ in named)
     if cues and named and not any(h and sentence_covers(c.index, *zip(*named), t) for h, c in zip(has, chosen)):
         return "not_for", {"cue": what_kind, "what": who}
@@ -254,36 +291,47 @@ def unanswered(query: str, chosen: list, names: list[str], name_vecs: np.ndarray
             near_value(x, cues, set(tokenize([" ".join(n for n, _ in named)])[0]), words=t.sentence_words[c.index])
             for x, c in zip(text, chosen)):
         return "not_for", {"cue": what_kind, "what": who}
-    # "How many people did the Global Plan of Action rescue?" is not answered by a count of
-    # signatories beside the plan's name: the sentence with the figure must share one of the
-    # question's other terms ("rescue"), near the figure ("already in 2006, …" is not when
-    # "the Netherlands … legalized prostitution", 48 words on), or be close in meaning.
-    # A Spanish question's terms are its cognates among the report's words ("legalizó": legal).
-    terms = cognates(query, t.idf) if e5 else set(tokenize([query])[0])
-    topic = {x for x in terms - set(tokenize([" ".join(names) + CUE_WORDS])[0]) if t.idf.get(x, math.inf) >= COMMON_IDF}
+    # Every question must be about its topic: "How many people did the Global Plan of Action
+    # rescue?" is not answered by a count of signatories beside the plan's name, nor "capital
+    # of Cuba" by Cuba's policy. A value must stand near a topic term ("already in 2006, …" is
+    # not when "the Netherlands … legalized prostitution", 48 words on); other answers may
+    # carry it in the sentence either side. A sentence close in meaning to the whole question
+    # also answers, unless the topic is only words the report never uses: then the cosine is
+    # the names' and the common words' ("what did Obama say about trafficking").
+    topic = needs.topic
+
+    def cosine(i: int) -> float:
+        if e5:  # e5's cosine, mapped to MiniLM's scale
+            return COSINE_SCALE * float(t.e5_matrix[i] @ qvec) + COSINE_SHIFT
+        return float(t.sentence_matrix[i] @ qvec)
 
     def on_topic(i: int) -> bool:
-        if topic & t.sentence_terms[i]:
-            return near_value(t.sentences[i].text, cues, topic, words=t.sentence_words[i])
-        if e5:  # e5's cosine, mapped to MiniLM's scale
-            return COSINE_SCALE * float(t.e5_matrix[i] @ qvec) + COSINE_SHIFT >= ON_TOPIC
-        return float(t.sentence_matrix[i] @ qvec) >= ON_TOPIC
+        if cues & VALUE_CUES:
+            # Synonyms are for what is said, not for what is counted ("rescue" ~ "saved").
+            if found := about(i, needs, t):
+                return near_value(t.sentences[i].text, cues, found, words=t.sentence_words[i])
+        elif any(about(j, needs, t, like) for j in range(max(0, i - 1), min(len(t.sentences), i + 2))
+                 if t.sentences[j].doc_id == t.sentences[i].doc_id):
+            return True
+        if not (cues & VALUE_CUES or e5) and NO_COSINE:
+            return False
+        return (e5 or len(needs.unknown) < len(needs.words)) and cosine(i) >= ON_TOPIC
 
-    if cues & VALUE_CUES and topic and not any(h and on_topic(c.index) for h, c in zip(has, chosen)):
-        stem = stemmer().stemWord
-        words = dict.fromkeys(w for w in re.findall(r"\w[\w'-]*", query)
-                              if stem(w.lower()) in topic or e5 and cognates(w.lower(), topic))
-        return "off_topic", {"cue": what_kind, "what": ", ".join(words)}
+    if topic and not needs.lookup and (cues & VALUE_CUES or TOPIC_ALWAYS) and not any(h and on_topic(c.index) for h, c in zip(has, chosen)):
+        if needs.unknown and len(needs.unknown) == len(needs.words):
+            return "unknown", {"what": ", ".join(needs.unknown)}
+        what = typed_terms(query, set(topic), e5)
+        return ("off_topic", {"cue": what_kind, "what": what}) if cues & VALUE_CUES else ("not_about", {"what": what})
     # "How many NGOs signed the Protocol?" is not answered by a count of countries: what is
     # counted must be in the sentence when the report names it elsewhere and it is uncommon.
-    what = counted(query)
+    what = needs.counted
     noun = sorted(cognates(what.lower(), t.idf)) if e5 and what.islower() else tokenize([what])[0]
     if noun and t.idf.get(noun[0], 0.0) >= COUNTED_IDF and not any(
             noun[0] in t.sentence_terms[c.index] and has_cue(x, "number") for x, c in zip(text, chosen)):
         return "not_for", {"cue": cue_names({"number"}, lang), "what": what}
     # "What was the slogan in 2020?" is not answered by the 2019 slogan: a year the question
     # names must be in a chosen sentence or the one before it ("In 2019, … . It was …").
-    years = [n for n in names if YEAR.fullmatch(n)]
+    years = needs.years
     if years and not any(y in t.sentences[i].text for y in years for c in chosen
                          for i in (c.index, c.index - 1) if i >= 0):
         return "not_year", {"what": ", ".join(years)}

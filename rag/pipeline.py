@@ -122,7 +122,8 @@ class Pipeline:
         names = question_mod.question_names(query, lang)
         qvec, name_vecs, e5, passages = self._retrieve(query, ANSWER_DEPTH, self.cfg.retriever, names)
         draft, ranked = answer_mod.extract(question, query, qvec, passages, self.tables, names, name_vecs,
-                                           detail, self.cfg.lex_weight, self.cfg.max_sentences, e5)
+                                           detail, self.cfg.lex_weight, self.cfg.max_sentences, e5,
+                                           self.embedder.like)
         mode = "extractive"
         # A question naming what the report never mentions is refused without asking a model.
         if self.endpoint is not None and not (draft.abstained and draft.score is None):

@@ -6,6 +6,8 @@ countries, read once: ~20 ms).
 
 >>> countries("Washington"), countries("the Dutch"), countries("Alemania")
 (('United States',), ('Netherlands',), ('Germany',))
+>>> countries("UK"), countries("the UAE")
+(('United Kingdom',), ('United Arab Emirates',))
 >>> countries("Managua and Caracas"), countries("US"), countries("us")
 (('Nicaragua', 'Venezuela'), ('United States',), ())
 >>> countries("Havana Managua"), countries("Costa Rica"), countries("Sicily Town")
@@ -66,7 +68,15 @@ def _codes() -> dict[str, str]:
     from countryinfo import CountryInfo
 
     return {"EU": "European Union"} | {code: c["name"] for c in CountryInfo.all().values()
-                                       for code in ((c.get("ISO") or {}).get("alpha2"), (c.get("ISO") or {}).get("alpha3")) if code}
+                                       for code in ((c.get("ISO") or {}).get("alpha2"), (c.get("ISO") or {}).get("alpha3"),
+                                                    *abbreviations(c)) if code}
+
+
+def abbreviations(country: dict) -> list[str]:
+    """A countryinfo record's abbreviations that are not its ISO codes: "UK", "UAE", "DRC", "RSA"."""
+    iso = country.get("ISO") or {}
+    return [a for a in country.get("altSpellings") or []
+            if len(a) <= 4 and a.isupper() and a not in (iso.get("alpha2"), iso.get("alpha3"))]
 
 
 @functools.lru_cache(maxsize=1)

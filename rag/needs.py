@@ -1,0 +1,101 @@
+"""Stage 5b: what an answer must satisfy, read once from the question.
+
+``needs_of`` turns a (canonical) question into a ``Needs`` record: the kind of fact
+asked for, the names, places and years an answer must hold, the topic terms it must
+be about, the thing counted, the words the report never uses, and whether the
+question asks the bot for an opinion or advice. ``judge`` checks every requirement
+against the chosen sentences, for every question.
+
+>>> n = needs_of("What did Obama say about human trafficking in Cuba?", ["Cuba"], "en",
+...              {"cuba": 2.9, "human": 1.2, "traffick": 0.5})
+>>> n.names, sorted(n.topic), n.unknown, n.stance
+(('Cuba',), ['obama'], ('Obama',), '')
+>>> needs_of("capital of Cuba?", ["Cuba"], "en", {"cuba": 2.9}).unknown
+('capital',)
+>>> needs_of("what do you think about the us policy", [], "en", {"polici": 3.2}).stance
+'opinion'
+>>> needs_of("should i donate to Equality Now?", ["Equality Now"], "en", {}).stance
+'advice'
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from .lexicon import SPANISH_STOPWORDS, YEAR, fold, stemmer, tokenize
+from .places import countries, members
+from .question import cognates, counted, question_cues
+from .retrieve import asked_reference, asked_sections
+
+# Terms in more than ~a fifth of the sentences ("traffick": 84 of 139, "victim": 31) share
+# nothing: "How many traffickers were convicted?" is not about any sentence saying "trafficking".
+COMMON_IDF = 1.5
+# Words that ask for a kind of fact rather than name a topic ("what share", "who heads").
+CUE_WORDS = (" percent percentage share proportion fraction number year date many much time long money"
+             " highest largest biggest greatest lowest smallest fewest least most"
+             " president director head chair chairman leader chief ceo secretary minister executive"
+             # …and for a line of the reference list, a page, a name or a definition ("What is the
+             # title of reference 4?", "What does GAATW stand for?", "Who is named…?")
+             " reference ref source article title link url website page section chapter part"
+             " name named called stand mean meaning definition define chart graph figure caption diagram")
+
+# Questions addressed to the bot rather than to the report: its opinion ("what do you think
+# about…", "¿qué opinas de…?") or advice for the asker ("should I…", "¿debo…?"). The report's
+# own positions are asked about it ("what does the report think of…"), never of "you".
+_OPINION = re.compile(
+    r"\b(you|u|your|ur)\b.{0,40}\b(think|opinion|view|views|believe|feel|stance|take)\b|\b(your|ur) (opinion|view|take)\b"
+    r"|\b(opinas|piensas|crees|te parece|tu opinion|usted opina)\b"
+    r"|^(is|are|was|were) .{1,60}\b(right|wrong|good|bad|fair|justified|lying|correct) (about|to|on|in)\b"
+    r"|^(is|are|was|were) .{1,60}\b(right|wrong|justified|correct)\W*$", re.I)
+_ADVICE = re.compile(
+    r"^(should|shall|must|can|could|may) (i|we|my|our)\b|\b(what|how|where|who) (should|can|do|could|must) (i|we)\b"
+    r"|^should (the|a|an|we|they|people|governments?|countries|[A-Z]\w*)\b"
+    r"|\b(debo|deberia|debemos|deberiamos|que hago|que hacemos|puedo|podemos)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a sentence must hold to answer a question."""
+    cues: frozenset[str]  # kinds of fact ("number", "date", …: question.question_cues)
+    names: tuple[str, ...]  # names and places a passage must spell or mean (no years)
+    places: tuple[str, ...]  # the names that are countries or regions
+    years: tuple[str, ...]
+    topic: frozenset[str]  # uncommon stems beyond names and asking words: what it is about
+    words: tuple[str, ...]  # the topic's words as typed (English only)
+    unknown: tuple[str, ...]  # the topic's words that the report never uses, as typed
+    counted: str  # what a "how many" question counts, or ""
+    stance: str  # "opinion" or "advice" when the bot, not the report, is asked; else ""
+    lookup: bool = False  # asks for a part of the report by what it is (reference 4, the summary)
+
+
+def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5: bool = False) -> Needs:
+    """The ``Needs`` of a canonical question. ``names``: ``question.question_names``;
+    ``idf``: the report's stems (one not in it is a word the report never uses);
+    ``e5``: a Spanish question, whose topic is its cognates among the report's stems."""
+    folded = fold(query)
+    stance = "opinion" if _OPINION.search(folded) else "advice" if _ADVICE.search(folded) else ""
+    years = tuple(n for n in names if YEAR.fullmatch(n))
+    named = tuple(n for n in names if not YEAR.fullmatch(n))
+    asked = set(tokenize([" ".join(named) + CUE_WORDS])[0])
+    # A Spanish function word is no cognate ("informe" is not "information").
+    terms = cognates(" ".join(w for w in re.findall(r"\w+", query) if fold(w.lower()) not in SPANISH_STOPWORDS), idf) \
+        if e5 else set(tokenize([query])[0])
+    topic = frozenset(x for x in terms - asked if idf.get(x, math.inf) >= COMMON_IDF)
+    words = () if e5 else tuple(dict.fromkeys(
+        w for w in re.findall(r"[^\W\d_][\w'-]*", query) if (s := tokenize([w])[0]) and s[0] in topic))
+    unknown = tuple(w for w in words if tokenize([w])[0][0] not in idf)
+    return Needs(frozenset(question_cues(query) - {"duration"}), named,
+                 tuple(n for n in named if countries(n) or members(n)), years, topic, words, unknown,
+                 counted(query), stance, bool(asked_reference(query) or asked_sections(query)))
+
+
+def typed_terms(query: str, stems: set[str], e5: bool = False) -> str:
+    """The words of ``query`` behind ``stems``, comma-joined, for a refusal's reason.
+
+    >>> typed_terms("Why did the EU expel Cuba?", {"expel"})
+    'expel'
+    """
+    stem = stemmer().stemWord
+    return ", ".join(dict.fromkeys(w for w in re.findall(r"\w[\w'-]*", query)
+                                   if stem(w.lower()) in stems or e5 and cognates(w.lower(), stems)))
