@@ -27,7 +27,7 @@ from pathlib import Path
 from rag.lexicon import fold
 
 HERE = Path(__file__).resolve().parent
-SETS = (HERE / "questions.jsonl", HERE / "probes.jsonl", HERE / "users.jsonl")
+SETS = (HERE / "questions.jsonl", HERE / "probes.jsonl", HERE / "users.jsonl", HERE / "users2.jsonl")
 MARK_START, MARK_END = "<!-- metamorphic:start -->", "<!-- metamorphic:end -->"
 AGREEMENT_FLOOR = 0.98  # tests/test_eval.py fails below this, per transformation
 

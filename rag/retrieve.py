@@ -42,7 +42,7 @@ SECTION_LOOKUPS = (
                 r"resumen|conclusi\w*|idea principal)\b", re.I),
      re.compile(r"\b(summary|conclusions?|key findings|resumen|conclusiones)\b", re.I)),
     (re.compile(r"\b(authors?|wrote|written by|editors?|edited|copyright|cover (photo|design|image)|"
-                r"photo credits?|autor\w*|edito|escribio|escrit[oa]|portada)\b", re.I),
+                r"photo credits?|credits?|autor\w*|edito|escribio|escrit[oa]|portada|creditos)\b", re.I),
      re.compile(r"^(credits|cover|creditos|portada)$", re.I)),
 )
 

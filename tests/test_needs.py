@@ -1,0 +1,88 @@
+"""What an answer must satisfy (rag/needs.py), and the judge checking it for every
+question: off-topic questions that name something the report names, the bot's own
+opinion or advice, names the report never uses typed in lower case, and greetings
+are refused with the unmet requirement named; synonyms of the report's words still answer."""
+from __future__ import annotations
+
+import pytest
+
+from eval import metamorphic
+from rag.needs import needs_of
+from rag.read import unfill
+
+IDF = {"cuba": 2.9, "polici": 3.2, "human": 1.2, "traffick": 0.5, "victim": 1.5, "protocol": 2.3, "ratifi": 4.0}
+
+
+@pytest.mark.parametrize("question, stance", [
+    ("what do you think about the us policy on trafficking", "opinion"),
+    ("What's your opinion of Cuba?", "opinion"),
+    ("is cuba right about the us accusations", "opinion"),
+    ("que opinas de la politica de eeuu sobre la trata", "opinion"),
+    ("¿Qué opinas de Cuba?", "opinion"),
+    ("should i donate to equality now", "advice"),
+    ("should the us lift the embargo on cuba", "advice"),
+    ("how do i report a trafficking case near me", "advice"),
+    ("¿Debo denunciar a mi empleador?", "advice"),
+    # the report's positions are asked of the report, and may be quoted
+    ("what does the report think about the us policy", ""),
+    ("what does the report say cuba should do", ""),
+    ("how should governments respond according to the report", ""),
+])
+def test_a_question_to_the_bot_not_the_report_is_told_apart(question, stance):
+    assert needs_of(question, [], "en", IDF).stance == stance
+    for name in ("lowercase", "no_punct", "no_accents", "filler"):  # however it is typed, once read
+        typed = unfill(metamorphic.TRANSFORMS[name](question))
+        assert needs_of(typed, [], "en", IDF).stance == stance, (name, typed)
+
+
+def test_the_topic_is_what_is_left_beyond_names_and_asking_words():
+    n = needs_of("When did Cuba ratify the trafficking Protocol?", ["Cuba", "Protocol"], "en", IDF)
+    assert n.cues == {"date"} and n.places == ("Cuba",) and n.topic == {"ratifi"} and n.unknown == ()
+    n = needs_of("What is the title of reference 4?", [], "en", IDF)
+    assert n.lookup and not n.topic  # a line of the reference list, found by its number
+    n = needs_of("capital of Cuba?", ["Cuba"], "en", IDF)
+    assert n.topic == {"capit"} and n.unknown == ("capital",)
+
+
+@pytest.mark.parametrize("question, missing", [
+    ("capital of cuba", "capital"),
+    ("where was antony blinken born", "born"),
+    ("how old is ghada waly", "old"),
+    ("what did obama do about trafficking", "obama"),
+    ("what did pope francis say about human trafficking", "francis"),
+    ("what did kofi annan say about trafficking", "annan"),
+    ("where is argos based", "based"),
+])
+def test_an_off_topic_question_naming_what_the_report_names_is_refused(pipeline, question, missing):
+    for typed in (question, metamorphic.TRANSFORMS["filler"](question), question.capitalize() + "?"):
+        a = pipeline.ask(typed)
+        assert a.abstained and missing in a.notice.lower(), (typed, a.answer, a.notice)
+
+
+@pytest.mark.parametrize("question, lang", [
+    ("should i donate to equality now", "en"), ("what do you think about the us", "en"), ("que opinas de cuba", "es"),
+])
+def test_the_bots_opinion_or_advice_is_refused_in_the_questions_language(pipeline, question, lang):
+    a = pipeline.ask(question)
+    assert a.abstained and a.language == lang and not a.citations, a.answer
+    assert "only reports what the report says" in a.notice if lang == "en" else "solo informa" in a.notice
+
+
+@pytest.mark.parametrize("question", ["hi", "ok thanks", "hola", "Hello!"])
+def test_a_greeting_alone_has_nothing_to_look_up(pipeline, question):
+    a = pipeline.ask(question)
+    assert a.abstained and not a.citations and a.notice in ("the question has no word to look up",
+                                                             "la pregunta no tiene ninguna palabra que buscar"), a.notice
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("how many kids are trafficked", "child"),  # "kids" ~ "children": the report never says "kids"
+    ("what share of victims are kids", "boys"),
+    ("what fraction of those identified as trafficked are grown females", "adult women"),
+    ("what does gaatw stand for", "Global Alliance"),
+    ("who wrote the report", "Argos"),
+    ("when did the us ratify the protocol", "2005"),
+])
+def test_the_reports_words_typed_as_synonyms_still_answer(pipeline, question, expected):
+    a = pipeline.ask(question)
+    assert not a.abstained and expected in a.answer, (a.notice, a.answer)
