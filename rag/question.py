@@ -20,7 +20,8 @@ import unicodedata
 from .chunk import names_in
 from .lexicon import NAME_STOP, URL, YEAR, fold, stopwords, words_of
 from .places import code, countries, members
-from .read import language  # noqa: F401  (the stages ask question.language)
+from . import read as read_mod
+from .read import COMMON_ZIPF, language  # noqa: F401  (the stages ask question.language)
 
 MAX_QUESTION_CHARS = 1000  # the longest eval question is ~200; a pasted page is not a question
 FOLLOW_SIMILAR = 0.3  # below this, "And X?" is appended to the previous question, not swapped in
@@ -133,6 +134,9 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
             them = {"of them": f"of the {counted.group(1)}", "they": f"the {counted.group(1)}"}
             return re.sub(r"\b(of them|they|de ellos|de ellas)\b",
                           lambda m: them.get(m.group().lower(), f"de los {counted.group(1)}"), question, count=1, flags=re.I)
+        # "What is her job?" after "Who said …?" "Romina Canessa, …": her = the person named last.
+        if _PERSON.search(question) and (who := person_in(prev) or person_in(history[-1][1], last=False)):
+            return _PERSON.sub(lambda m: f"{who}'s" if possessive(m, question) else who, question, count=1)
         # A whole question leaning on a pronoun keeps its words; the previous one is context.
         return f"{question} ({prev})" if _PRONOUN.search(question) else question
     rest = (question[connective.end():] if connective else question).strip(" ?¿")
@@ -152,6 +156,40 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
         if span is not None:
             return prev[:span[0]] + core + prev[span[1]:]
     return f"{prev.rstrip('?')} — {rest}"
+
+
+_PERSON = re.compile(r"\b(he|she|him|her|his)\b", re.I)
+
+
+def person_in(text: str, last: bool = True) -> str | None:
+    """The last (or first) name of a person in ``text``: two or more capitalised words after
+    any acronym or common word of a title, the last one rare (wordfreq zipf < COMMON_ZIPF),
+    no place and no "of" ("UNODC Executive Director Ghada Waly" -> "Ghada Waly"; not "Equality Now").
+
+    >>> person_in("Romina Canessa, speaking to IPS"), person_in("What did the European Union say?")
+    ('Romina Canessa', None)
+    >>> person_in("UNODC Executive Director Ghada Waly called on Equality Now", last=False)
+    'Ghada Waly'
+    """
+    zipf = read_mod.zipf
+    people = []
+    for name in names_in(text, skip_first=False):
+        words = name.split()
+        while words and (words[0].isupper() or zipf(words[0]) >= COMMON_ZIPF):
+            words = words[1:]
+        who = " ".join(words)
+        if len(words) >= 2 and zipf(words[-1]) < COMMON_ZIPF and not any(w.isupper() or w.lower() in NAME_STOP for w in words) \
+                and not countries(who) and not members(who):
+            people.append(who)
+    return (people[-1] if last else people[0]) if people else None
+
+
+def possessive(m: re.Match, text: str) -> bool:
+    """Whether the pronoun at ``m`` owns the next word ("his job", "her view"), not "ask her"."""
+    if m.group().lower() == "his":
+        return True
+    nxt = re.match(r"\s+([a-z]+)", text[m.end():], re.I)
+    return m.group().lower() == "her" and bool(nxt) and nxt.group(1).lower() not in stopwords()
 
 
 def closest_span(text: str, phrase: str, similar, after: str | None = None) -> tuple[int, int] | None:

@@ -265,6 +265,11 @@ def _word_lists() -> tuple[frozenset[str], dict[str, float]]:
     return frozenset(zipf), zipf
 
 
+def zipf(word: str) -> float:
+    """``word``'s best zipf frequency in English or Spanish (accents folded), 0 if rare."""
+    return _word_lists()[1].get(fold(word.lower()), 0.0)
+
+
 def _accented() -> dict[str, str]:
     return _lexicon()["accented"]
 

@@ -86,3 +86,17 @@ def test_a_greeting_alone_has_nothing_to_look_up(pipeline, question):
 def test_the_reports_words_typed_as_synonyms_still_answer(pipeline, question, expected):
     a = pipeline.ask(question)
     assert not a.abstained and expected in a.answer, (a.notice, a.answer)
+
+
+def test_a_region_is_covered_by_the_gazetteer_not_by_a_vector(pipeline):
+    # MiniLM puts "Eastern Europe" close to "Western and Southern Europe" (the report's region)
+    a = pipeline.ask("eastern europe how many women victims")
+    assert a.abstained and "Eastern Europe" in a.notice, a.answer
+    b = pipeline.ask("how many women victims in north america")
+    assert not b.abstained and "5,735" in b.answer, b.answer
+
+
+def test_a_persons_pronoun_in_a_follow_up_is_the_person_named_last(pipeline):
+    a = pipeline.ask("whats her job", history=[("who said the us is a source destination and transit country",
+                                                 "Romina Canessa, speaking to IPS")])
+    assert "Romina Canessa" in a.query and "human rights lawyer" in a.answer, (a.query, a.answer)
