@@ -20,7 +20,7 @@ import numpy as np
 from .chunk import names_in
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import countries, members, region_names, spellings
-from .lexicon import NAME_STOP, YEAR, stemmer, tokenize, words_of
+from .lexicon import NAME_STOP, YEAR, stemmer, terms_of, tokenize, words_of
 from .needs import COMMON_IDF, Needs, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
 from .question import cognates, cue_spans, has_cue
 from .read import international, only_filler
@@ -251,8 +251,8 @@ def about(i: int, needs: Needs, t: Tables, like=None, floor: float = 0.5) -> set
     """The stems of sentence ``i`` that stand for the question's topic: its topic terms, a stem
     that begins one of them or that one begins ("editor": "edited"; a Spanish "dirección":
     "director"), and (``like(words, words)``: MiniLM cosines of single words) its words within
-    ``floor`` (WORD_MATCH, or FIGURE_WORD_MATCH beside a figure) of one of the topic's words ("kids" ~ "children" 0.88, "females" ~ "women"
-    0.82, but "capital" ~ "Cuba" 0.31, "weather" ~ "December" 0.33)."""
+    ``floor`` (WORD_MATCH, or FIGURE_WORD_MATCH beside a figure) of one of the topic's words
+    ("kids" ~ "children" 0.88, "females" ~ "women" 0.82, but "capital" ~ "Cuba" 0.31)."""
     def same(x: str, s: str) -> bool:
         return x == s or min(len(x), len(s)) >= 4 and (x.startswith(s) or s.startswith(x))
 
@@ -263,13 +263,13 @@ def about(i: int, needs: Needs, t: Tables, like=None, floor: float = 0.5) -> set
     # figure beside a synonym ("saved") is another figure. A name the report never uses is
     # met by nothing else: "Obama" ~ "Clinton" 0.5, ~ "administration" 0.5.
     missing = [w for w in (needs.unknown if needs.cues & VALUE_CUES else needs.words)
-               if tokenize([w])[0][0] not in met and not (w in needs.unknown and w.lower() in international())]
+               if terms_of(w)[0] not in met and not (w in needs.unknown and w.lower() in international())]
     if like is not None and missing:
         own = [w for w in dict.fromkeys(re.findall(r"[^\W\d_][\w'-]{2,}", t.sentences[i].text))
-               if (x := tokenize([w])[0]) and x[0] not in found]
+               if (x := terms_of(w)) and x[0] not in found]
         if own:
             sims = like(missing, own)
-            found |= {tokenize([w])[0][0] for j, w in enumerate(own) if float(sims[:, j].max()) >= floor}
+            found |= {terms_of(w)[0] for j, w in enumerate(own) if float(sims[:, j].max()) >= floor}
     return found
 
 

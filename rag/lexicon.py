@@ -63,6 +63,12 @@ def tokenize(texts: list[str]) -> list[list[str]]:
                           return_ids=False, show_progress=False)
 
 
+@functools.lru_cache(maxsize=50_000)  # a word's terms, asked for again and again by the judge
+def terms_of(word: str) -> tuple[str, ...]:
+    """``tokenize`` of one word, kept: "Trafficking" -> ('traffick',); "the" -> ()."""
+    return tuple(tokenize([word])[0])
+
+
 def words_of(text: str) -> list[str]:
     """Lower-case words without accents; thousands separators dropped so '2,053' matches '2053'."""
     return [re.sub(r"['’]s$", "", w.replace(",", "").replace(".", "") if re.fullmatch(r"(\w\.)+\w?", w) else w.replace(",", ""))

@@ -23,7 +23,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .lexicon import SPANISH_STOPWORDS, YEAR, fold, stemmer, tokenize
+from .lexicon import SPANISH_STOPWORDS, YEAR, fold, stemmer, terms_of, tokenize
 from .places import countries, members
 from .question import cognates, counted, question_cues
 from .retrieve import asked_reference, asked_sections
@@ -83,8 +83,8 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
         if e5 else set(tokenize([query])[0])
     topic = frozenset(x for x in terms - asked if idf.get(x, math.inf) >= COMMON_IDF)
     words = () if e5 else tuple(dict.fromkeys(
-        w for w in re.findall(r"[^\W\d_][\w'-]*", query) if (s := tokenize([w])[0]) and s[0] in topic))
-    unknown = tuple(w for w in words if tokenize([w])[0][0] not in idf)
+        w for w in re.findall(r"[^\W\d_][\w'-]*", query) if (s := terms_of(w)) and s[0] in topic))
+    unknown = tuple(w for w in words if terms_of(w)[0] not in idf)
     return Needs(frozenset(question_cues(query) - {"duration"}), named,
                  tuple(n for n in named if countries(n) or members(n)), years, topic, words, unknown,
                  counted(query), stance, bool(asked_reference(query) or asked_sections(query)))
