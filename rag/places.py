@@ -67,7 +67,7 @@ def _codes() -> dict[str, str]:
     """ISO codes, as typed in capitals ("US", "USA"): lower-cased, "us" is a pronoun."""
     from countryinfo import CountryInfo
 
-    return {"EU": "European Union"} | {code: c["name"] for c in CountryInfo.all().values()
+    return {"EU": "European Union", "UE": "European Union"} | {code: c["name"] for c in CountryInfo.all().values()
                                        for code in ((c.get("ISO") or {}).get("alpha2"), (c.get("ISO") or {}).get("alpha3"),
                                                     *abbreviations(c)) if code}
 

@@ -256,7 +256,10 @@ _ASKS = (
      # "the population of Cuba" is a number; "What population is most affected?" is a group
      ("number", _words(r"how many|how much|how large|how big|number of|population of|inhabitants|cuántos|cuántas|"
                        r"cuánto|número|población de"))),
-    (("date", _words(r"when|what year|which year|what date|cuándo|qué año|en qué fecha")),),
+    # A keyword query asks for a date by the word alone ("gaatw report year cambodians"), not
+    # a rate ("per year") or a span ("the last year").
+    (("date", _words(r"when|what year|which year|what date|cuándo|qué año|en qué fecha|fecha")
+      + r"|(?<!per )(?<!each )(?<!every )(?<!a )(?<!last )(?<!this )(?<!that )(?<!same )(?<!past )\b(year|date)\b(?! (ago|old|later|earlier|before|after))"),),
     # "Which country has the lowest number…?" is not answered by a count without a "lowest".
     (("least", _words(r"lowest|smallest|fewest|least")), ("most", _words(r"highest|largest|biggest|greatest"))),
 )
@@ -282,6 +285,8 @@ def question_cues(question: str) -> set[str]:
     ['date', 'factor']
     >>> question_cues("What hotline number can victims call?")
     {'contact'}
+    >>> question_cues("gaatw report year cambodians"), question_cues("how many victims per year")
+    ({'date'}, {'number'})
     """
     q = fold(question.lower())
     cues = {next((cue for cue, rx in group if re.search(rx, q)), None) for group in _ASKS} - {None}
@@ -347,9 +352,11 @@ _CUE_RX = {
 def cue_spans(text: str, cue: str) -> list[tuple[int, int]]:
     """Where ``text`` holds the kind of fact asked for, as character spans.
 
-    >>> cue_spans("published in 2011 by GAATW", "date")
-    [(13, 17)]
+    >>> cue_spans("published in 2011 by GAATW", "date"), cue_spans("at www.globe.com/2021/07/18/news/", "date")
+    ([(13, 17)], [(17, 27)])
     """
+    # A URL's numbers are no counts, but a news URL's path is its date ("…com/2021/07/18/…").
+    dated = [m.span(1) for m in re.finditer(r"/((?:19|20)\d\d/\d\d(?:/\d\d)?)/", text)] if cue == "date" else []
     text = _blank(r"^- \(\d+\)", _blank(URL, text))
     if cue == "number":
         # Spans ("three years"), resolutions ("64/293"), ordinals ("68th"), days ("December 18")
@@ -358,4 +365,4 @@ def cue_spans(text: str, cue: str) -> list[tuple[int, int]]:
                    r"\b[Oo]ne (of|another)\b"):
             text = _blank(rx, text)
     rx, flags = _CUE_RX[cue]
-    return [m.span() for m in re.finditer(rx, text, flags)]
+    return sorted(dated + [m.span() for m in re.finditer(rx, text, flags)])

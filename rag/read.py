@@ -211,7 +211,7 @@ def international() -> frozenset[str]:
 # The word lists and the gazetteer take ~3 s to make from their packages and ~0.2 s to read
 # back: they are kept in a JSON file beside the index (``use_cache``), remade when a package or
 # a setting they depend on changes.
-LEXICON_FORMAT = 3
+LEXICON_FORMAT = 4
 _cache_path: Path | None = None
 
 
@@ -324,7 +324,7 @@ def _make_gazetteer(zipf: dict[str, float]) -> dict[str, str]:
         # mostly a word ("in", "it", "us"), and a three-letter one often ("can", "per").
         for name in (*abbreviations(c), *(["USA"] if c["name"] == "United States" else [])):
             add(name, True)
-    for bloc in ("European Union", "Union Europea"):  # a bloc is asked about like a country
+    for bloc in ("European Union", "Union Europea", "EU", "UE"):  # a bloc is asked about like a country
         add(bloc, True)
     for region in REGIONS:  # "north america", "europa", "sudeste asiatico"
         add(" ".join(w if w in NAME_STOP else w.capitalize() for w in region.split()), True)

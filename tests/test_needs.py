@@ -100,3 +100,10 @@ def test_a_persons_pronoun_in_a_follow_up_is_the_person_named_last(pipeline):
     a = pipeline.ask("whats her job", history=[("who said the us is a source destination and transit country",
                                                  "Romina Canessa, speaking to IPS")])
     assert "Romina Canessa" in a.query and "human rights lawyer" in a.answer, (a.query, a.answer)
+
+
+def test_a_keyword_query_asks_by_its_keywords(pipeline):
+    a = pipeline.ask("boston globe article date")  # a news URL's path is its date
+    assert not a.abstained and "2021/07/18" in a.answer, a.answer
+    b = pipeline.ask("cuantas victimas reporto la ue entre 2017 y 2018")  # "ue": the EU, in lower case
+    assert not b.abstained and "14,145" in b.answer, b.answer
