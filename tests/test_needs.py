@@ -27,6 +27,9 @@ IDF = {"cuba": 2.9, "polici": 3.2, "human": 1.2, "traffick": 0.5, "victim": 1.5,
     ("what does the report think about the us policy", ""),
     ("what does the report say cuba should do", ""),
     ("how should governments respond according to the report", ""),
+    ("can i see the list of references", ""),
+    ("where can i find the summary", ""),
+    ("¿Dónde puedo leer las referencias?", ""),
 ])
 def test_a_question_to_the_bot_not_the_report_is_told_apart(question, stance):
     assert needs_of(question, [], "en", IDF).stance == stance
