@@ -26,7 +26,7 @@ from .needs import needs_of
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import members
 from .lexicon import YEAR, tokenize, words_of
-from .question import cue_spans, language, question_cues
+from .question import cue_spans, has_cue, language, question_cues
 from .retrieve import Passage, asked_reference, asked_sections, named_section
 
 REFUSAL = "The report doesn't cover this."
@@ -67,6 +67,9 @@ EXTRA_PLACE = 0.15
 _ASKS_PLACE = re.compile(r"\b(where|(which|what) (\w+ )?(regions?|countries|country|nations?|parts?|places?|cit(y|ies)|continents?))\b", re.I)
 _ASKS_FIGURE = re.compile(r"\b(charts?|graphs?|graphics?|diagrams?|captions?|gr[aá]fic[oa]s?|diagramas?|figuras?)\b", re.I)
 SHORT_SENTENCE = 12  # words; a shorter best sentence is followed by the next one
+# Sentences either side of a quote searched for its speaker: the user questions' speakers
+# stood one or two sentences from their quotes.
+SPEAKER_REACH = 2
 KEEP_WITHIN = 0.10  # a second sentence must score within this of the best one
 STRONG = 0.6  # below this best score, runners-up must come from the best sentence's section
 NEAR_DUPLICATE = 0.92  # cosine above which two sentences say the same thing
@@ -267,6 +270,20 @@ def choose(scored: list[Scored], t: Tables, detail: bool = False, max_sentences:
     return ordered[lo:hi + 1] + ordered[:lo] + ordered[hi + 1:]
 
 
+def with_speaker(chosen: list[Scored], t: Tables, reach: int = SPEAKER_REACH) -> list[Scored]:
+    """``chosen``, with the nearest sentence of the best one's section that names someone
+    added in the report's order, for "who said that?": the quote seldom names its speaker,
+    the sentence before or after it does ("…Ghada Waly called on…" / "Millions of women…")."""
+    best = t.sentences[chosen[0].index]
+    for k in sorted(range(-reach, reach + 1), key=abs):
+        i = chosen[0].index + k
+        if k and 0 <= i < len(t.sentences) and t.sentences[i].doc_id == best.doc_id \
+                and t.sentences[i].section == best.section and has_cue(t.sentences[i].text, "agent"):
+            extra = Scored(i, chosen[0].passage, chosen[0].score)
+            return sorted([chosen[0], extra], key=lambda x: x.index) + [c for c in chosen[1:] if c.index != i]
+    return chosen
+
+
 def _continuation(best: Scored, t: Tables) -> Scored | None:
     """The next sentence, when the best one only introduces it ("The official
     response was immediate." / a sentence ending in a colon)."""
@@ -377,6 +394,8 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # A Spanish question's terms are not the report's: its neighbours are kept as before.
     uncommon = None if e5 else frozenset(x for x in tokenize([query])[0] if t.idf.get(x, 0.0) >= COMMON_IDF)
     chosen = choose(scored, t, detail, max_sentences, uncommon)
+    if "agent" in needs.cues and not any(has_cue(t.sentences[c.index].text, "agent") for c in chosen):
+        chosen = with_speaker(chosen, t)
     if reason := unanswered(query, chosen, needs, name_vecs, qvec, t, lang, e5, like):
         return refusal(lang, reason[0], scored[0].score, **reason[1]), ranked
     # The cap counts every word of the answer: each quote's attribution ("The report, citing

@@ -212,11 +212,11 @@ def sentence_covers(i: int, names: list[str], name_vecs: np.ndarray, t: Tables) 
                for n, v in zip(names, name_vecs))
 
 
-CUE_NAMES = {"en": {"leader": "title", "most": "highest", "least": "lowest"},
+CUE_NAMES = {"en": {"leader": "title", "most": "highest", "least": "lowest", "agent": "speaker or source"},
              "es": {"number": "la cifra", "percent": "el porcentaje", "date": "la fecha", "money": "el importe",
                     "contact": "el contacto", "duration": "el plazo", "factor": "el factor",
                     "penalty": "la pena", "leader": "el cargo", "most": "el máximo", "least": "el mínimo",
-                    "author": "el autor"}}
+                    "author": "el autor", "agent": "quién lo dice"}}
 
 
 def cue_names(cues: set[str], lang: str) -> str:

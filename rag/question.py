@@ -264,6 +264,10 @@ _ASKS = (
     (("least", _words(r"lowest|smallest|fewest|least")), ("most", _words(r"highest|largest|biggest|greatest"))),
 )
 _ONLY = (
+    # "Who said that?" is not answered by the quote, but by the sentence naming its speaker.
+    ("agent", _words(r"who (said|says|say|reported|released|published|issued|stated|warned|denounced|accused|blamed|"
+                     r"made|came up with|is behind)|who (do|does|did) \w+ (blame|accuse)|quién dijo|quién publicó|"
+                     r"quiénes dijeron|quién lo dijo")),
     # "Who is the president of Argos?" is not answered by "Edited by Argos".
     ("leader", rf"\b(who|quién|quiénes) ((is|was|are|were|es|era|fue|son) (the|its|their|el|la|los|las) (\w+ )?"
                rf"{_LEADER}|(founded|leads|heads|runs|directs|chairs|fundó|dirige|preside)\b)"),
@@ -343,6 +347,8 @@ _CUE_RX = {
     "date": (rf"\b(1[89]|20)\d\d\b|{_MONTH}", 0),
     "leader": (r"\b" + _LEADER, re.I),
     "author": (r"\b(authors?|authored|wrote|written by|edited by|editors?)\b", re.I),
+    # Someone named: a person's two names, or an organisation's acronym ("COVID-19" is neither).
+    "agent": (r"(?<![.!?] )(?<!^)\b[A-Z][a-z]+ [A-Z][a-z]+|\b[A-Z]{3,}s?\b(?!-\d)", 0),
     "most": (r"\b(highest|largest|biggest|greatest|mostly|majority|main|top|leading|leads)\b|\bmost (?!recent)", re.I),
     "least": (r"\b(lowest|smallest|fewest|least|minority)\b", re.I),
     "penalty": (r"\b(prison|imprison\w*|jail\w*|sentenced|penalt(y|ies)|punish\w*|fined)\b", re.I),

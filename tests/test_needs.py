@@ -110,3 +110,9 @@ def test_a_keyword_query_asks_by_its_keywords(pipeline):
     assert not a.abstained and "2021/07/18" in a.answer, a.answer
     b = pipeline.ask("cuantas victimas reporto la ue entre 2017 y 2018")  # "ue": the EU, in lower case
     assert not b.abstained and "14,145" in b.answer, b.answer
+
+
+def test_who_said_a_quote_is_answered_by_the_sentence_naming_its_speaker(pipeline):
+    a = pipeline.ask("who said that", history=[("whats the quote about millions out of work and out of school",
+                                                 '"Millions of women, children and men around the world are out of work…"')])
+    assert not a.abstained and "Ghada Waly" in a.answer, a.answer
