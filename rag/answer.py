@@ -384,13 +384,12 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # The item or section asked for by what it is answers however little its words share with
     # the question: "ref 3 url" and "- (3) UNODC. …" have cosine 0.10, "report credits" and
     # "Cover photo by Getty Images." 0.13.
-    if scored and scored[0].asked:
-        pass
-    elif not scored or scored[0].score < ABSTAIN_BELOW:
-        return refusal(lang, "weak", scored[0].score if scored else None,
-                       what=f"{scored[0].score:.2f}" if scored else "-", floor=ABSTAIN_BELOW), ranked
-    elif not e5 and (cos := float(t.sentence_matrix[scored[0].index] @ qvec)) < COSINE_FLOOR:
-        return refusal(lang, "unrelated", scored[0].score, what=f"{cos:.2f}", floor=COSINE_FLOOR), ranked
+    if not (scored and scored[0].asked):
+        if not scored or scored[0].score < ABSTAIN_BELOW:
+            return refusal(lang, "weak", scored[0].score if scored else None,
+                           what=f"{scored[0].score:.2f}" if scored else "-", floor=ABSTAIN_BELOW), ranked
+        if not e5 and (cos := float(t.sentence_matrix[scored[0].index] @ qvec)) < COSINE_FLOOR:
+            return refusal(lang, "unrelated", scored[0].score, what=f"{cos:.2f}", floor=COSINE_FLOOR), ranked
     # A Spanish question's terms are not the report's: its neighbours are kept as before.
     uncommon = None if e5 else frozenset(x for x in tokenize([query])[0] if t.idf.get(x, 0.0) >= COMMON_IDF)
     chosen = choose(scored, t, detail, max_sentences, uncommon)

@@ -17,9 +17,9 @@ import numpy as np  # noqa: E402
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_DIM = 384
-MAX_WORDPIECES = 256
+MAX_WORDPIECES = 256  # MiniLM's window; longer input is silently truncated
 # Single words kept encoded: the report has ~4,000 distinct words; 20,000 is ~30 MB at most.
-WORD_CACHE = 20_000  # MiniLM's window; longer input is silently truncated
+WORD_CACHE = 20_000
 
 
 class Embedder:

@@ -239,10 +239,9 @@ def unasked(query: str, needs: Needs, t: Tables, lang: str) -> Reason | None:
         return needs.stance, {}
     if gaps := [n for n in re.findall(r"\b\d[\d,]*\b", query) if n.replace(",", "") not in t.vocabulary]:
         return "unknown", {"what": ", ".join(gaps)}
-
     if lang == "en" and (about := _SAYS_ABOUT.search(query)) and (
             gaps := [w for w in re.findall(r"[A-Za-z][\w-]*", about.group(1))
-                     if (stem := tokenize([w])[0]) and stem[0] not in t.idf]):
+                     if (stem := terms_of(w)) and stem[0] not in t.idf]):
         return "unknown", {"what": ", ".join(gaps)}
     return None
 
@@ -311,11 +310,19 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     # names' and common words': with it, "When did Thailand ratify the Protocol?" took "in 2010,
     # Thai authorities arrested…" (0.5), and dropping it refused no answerable question of the
     # four sets that the judge answered right (eval/REPORT.md).
+    floor = FIGURE_WORD_MATCH if cues & VALUE_CUES else WORD_MATCH
+    met: dict[int, set[str]] = {}  # chosen sentences are often neighbours: each is read once
+
+    def about_(j: int) -> set[str]:
+        if j not in met:
+            met[j] = about(j, needs, t, like, floor)
+        return met[j]
+
     def on_topic(i: int) -> bool:
         if cues & VALUE_CUES:
-            if found := about(i, needs, t, like, FIGURE_WORD_MATCH):
+            if found := about_(i):
                 return near_value(t.sentences[i].text, cues, found, words=t.sentence_words[i])
-        elif any(about(j, needs, t, like, WORD_MATCH) for j in range(max(0, i - 1), min(len(t.sentences), i + 2))
+        elif any(about_(j) for j in range(max(0, i - 1), min(len(t.sentences), i + 2))
                  if t.sentences[j].doc_id == t.sentences[i].doc_id):
             return True
         return e5 and COSINE_SCALE * float(t.e5_matrix[i] @ qvec) + COSINE_SHIFT >= ON_TOPIC

@@ -282,6 +282,9 @@ _ONLY = (
 )
 
 
+_ONLY_FOLDED = tuple((cue, fold(rx)) for cue, rx in _ONLY)  # questions are read without accents
+
+
 def question_cues(question: str) -> set[str]:
     """The kinds of fact a question asks for.
 
@@ -294,8 +297,8 @@ def question_cues(question: str) -> set[str]:
     """
     q = fold(question.lower())
     cues = {next((cue for cue, rx in group if re.search(rx, q)), None) for group in _ASKS} - {None}
-    for cue, rx in _ONLY:
-        if re.search(fold(rx), q):
+    for cue, rx in _ONLY_FOLDED:
+        if re.search(rx, q):
             cues = {cue}
     return cues
 
