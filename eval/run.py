@@ -25,18 +25,48 @@ def read_questions(path: Path) -> list[dict]:
             q = json.loads(line)
         except ValueError as e:
             raise ValueError(f"{path}:{n}: not JSON ({e})") from None
-        if not isinstance(q, dict) or not isinstance(q.get("question"), str) or "id" not in q:
-            raise ValueError(f"{path}:{n}: needs at least \"id\" and \"question\"")
+        problem = row_problem(q)
+        if problem:
+            raise ValueError(f"{path}:{n}: {problem}")
         if q["id"] in seen:
             raise ValueError(f"{path}:{n}: duplicate id {q['id']!r}")
         seen.add(q["id"])
-        for key in ("answers", "evidence", "history"):
-            if not isinstance(q.get(key, []), list):
-                raise ValueError(f"{path}:{n}: {key!r} must be a list")
         rows.append(q)
     if not rows:
         raise ValueError(f"{path}: no questions")
     return rows
+
+
+def row_problem(q) -> str:
+    """What is wrong with one parsed line of a question file, naming the field, or "".
+
+    >>> row_problem({"id": {"a": 1}, "question": "Who?"})
+    '"id" must be text or a whole number, not dict'
+    >>> row_problem({"id": 1, "question": "Who?", "answers": [5]})
+    '"answers" must be a list of text; item 0 is int'
+    """
+    from rag.question import check_history
+
+    if not isinstance(q, dict) or "id" not in q or "question" not in q:
+        return 'needs at least "id" and "question" (a JSON object per line)'
+    if isinstance(q["id"], bool) or not isinstance(q["id"], (str, int)):
+        return f'"id" must be text or a whole number, not {type(q["id"]).__name__}'
+    if not isinstance(q["question"], str):
+        return f'"question" must be text, not {type(q["question"]).__name__}'
+    if not isinstance(q.get("kind", ""), str):
+        return f'"kind" must be text, not {type(q["kind"]).__name__}'
+    for key in ("answers", "evidence"):
+        value = q.get(key, [])
+        if not isinstance(value, list):
+            return f'"{key}" must be a list of text, not {type(value).__name__}'
+        bad = next((i for i, x in enumerate(value) if not isinstance(x, str)), None)
+        if bad is not None:
+            return f'"{key}" must be a list of text; item {bad} is {type(value[bad]).__name__}'
+    try:
+        check_history(q.get("history", []))
+    except ValueError as e:
+        return f'"history": {e} (pairs are [question, answer])'
+    return ""
 
 
 def run(pipeline, questions: list[dict], progress: bool = True) -> tuple[list[dict], list[dict]]:

@@ -109,12 +109,14 @@ class Pipeline:
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None,
             detail: bool = False) -> Answer:
-        """Answer ``question`` (raises ValueError with a message for bad input)."""
+        """Answer ``question`` (raises ValueError with a message for bad input). ``history``:
+        earlier (question, answer) pairs, oldest first; the last three are read, each question
+        cut to 1,000 characters and each answer to 4,000 (ValueError if a turn is no pair of text)."""
         t0 = time.perf_counter()
         question = question_mod.clean_question(question)
-        turns = [tuple(h) for h in history or []][-3:]
+        turns = question_mod.clean_history(history)
         # Every stage reads the canonical form: case, punctuation, accents, filler and slips undone.
-        history = [(self.reader.read(question_mod.clean_question(q)).text, a) for q, a in turns]
+        history = [(self.reader.read(q).text, a) for q, a in turns]
         typed = [question] + [q for q, _ in turns]
         query = question_mod.rewrite_followup(self.reader.read(question).text, history, self._similar)
         lang = question_mod.language(query)  # "¿Y en Europa?" is Spanish by the question it completes

@@ -24,6 +24,17 @@ from . import read as read_mod
 from .read import COMMON_ZIPF, language  # noqa: F401  (the stages ask question.language)
 
 MAX_QUESTION_CHARS = 1000  # the longest eval question is ~200; a pasted page is not a question
+# A previous turn is context, not input: cut to these, never refused. The longest answer on the
+# eval sets is ~1,500 characters (the "more detail" five sentences); 4,000 is what
+# clean_question reads before refusing a question.
+MAX_ANSWER_CHARS = 4 * MAX_QUESTION_CHARS
+HISTORY_TURNS = 3  # earlier turns read; a follow-up leans on the last one
+# Runs of words (or names) of the previous question compared with a follow-up's phrase, each
+# encoded. The eval sets' previous questions have at most 12; a 1,000-character one had ~600
+# (2.0-7.1 s). At 32 a follow-up took 4.1x one bare encoding (a normal one 2.1x), 9.6x in
+# Spanish (e5 is slower), at load average 10 (eval/bench_input.py).
+MAX_SPANS = 24
+MAX_NAME_WORDS = 4  # a person's name ("Ghada Waly", "Ban Ki-moon"); a run of 600 names is none
 FOLLOW_SIMILAR = 0.3  # below this, "And X?" is appended to the previous question, not swapped in
 SAME_LENGTH = 0.05
 
@@ -35,15 +46,67 @@ def clean_question(text: str) -> str:
     if len(text) > MAX_QUESTION_CHARS * 4:
         raise ValueError(f"The question is too long ({len(text):,} characters); "
                          f"please keep it under {MAX_QUESTION_CHARS:,}.")
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
-    text = " ".join(text.split())
+    text = _normalise(text)
     if not text:
         raise ValueError("Please type a question.")
     if len(text) > MAX_QUESTION_CHARS:
         raise ValueError(f"The question is too long ({len(text):,} characters); "
                          f"please keep it under {MAX_QUESTION_CHARS:,}.")
     return text
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return " ".join(text.split())
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at the last space if there is one.
+
+    >>> clip("How many women were counted?", 14), clip("short", 14)
+    ('How many women', 'short')
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[:limit + 1].rsplit(" ", 1)[0] if " " in text[:limit + 1] else text[:limit]
+    return cut.rstrip()
+
+
+def check_history(history) -> None:
+    """Raise ValueError naming the first turn of ``history`` that is no (question, answer)
+    pair of text (the answer may be None: a turn that was not answered)."""
+    if not isinstance(history, (list, tuple)):
+        raise ValueError(f"history must be a list of (question, answer) pairs, not {type(history).__name__}")
+    for n, turn in enumerate(history):
+        if not isinstance(turn, (list, tuple)) or len(turn) != 2:
+            what = f"{len(turn)} items" if isinstance(turn, (list, tuple)) else type(turn).__name__
+            raise ValueError(f"history[{n}] must be a (question, answer) pair, not {what}")
+        if not isinstance(turn[0], str):
+            raise ValueError(f"history[{n}]: the question must be text, not {type(turn[0]).__name__}")
+        if turn[1] is not None and not isinstance(turn[1], str):
+            raise ValueError(f"history[{n}]: the answer must be text or None, not {type(turn[1]).__name__}")
+
+
+def clean_history(history) -> list[tuple[str, str]]:
+    """The last HISTORY_TURNS (question, answer) pairs, the question normalised like a new one
+    and cut to MAX_QUESTION_CHARS, the answer cut to MAX_ANSWER_CHARS (None reads as ""); a turn
+    with no question left is dropped. Raise ValueError naming the first malformed turn.
+
+    >>> clean_history([("Who  edited it?", "Argos"), ["x " * 600, None]])[1][0][-3:], clean_history(None)
+    ('x x', [])
+    >>> clean_history([1, 2])
+    Traceback (most recent call last):
+    ...
+    ValueError: history[0] must be a (question, answer) pair, not int
+    """
+    if history is None:
+        return []
+    check_history(history)
+    # The raw text is cut before normalising, as clean_question refuses it, so the work is bounded.
+    turns = [(clip(_normalise(q[:4 * MAX_QUESTION_CHARS]), MAX_QUESTION_CHARS), (a or "")[:MAX_ANSWER_CHARS])
+             for q, a in history[-HISTORY_TURNS:]]
+    return [(q, a) for q, a in turns if q]
 
 
 def cognates(question: str, stems) -> set[str]:
@@ -140,7 +203,7 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
         # A whole question leaning on a pronoun keeps its words; the previous one is context.
         return f"{question} ({prev})" if _PRONOUN.search(question) else question
     rest = (question[connective.end():] if connective else question).strip(" ?¿")
-    new, old = names_in(rest, skip_first=False), names_in(prev, skip_first=False)
+    new, old = names_in(rest, skip_first=False), names_in(prev, skip_first=False)[:MAX_SPANS]
     if new and old:
         # The previous name most like the new one, a place for a place: "Países Bajos" takes
         # Alemania's place, not Protocolo's.
@@ -178,7 +241,7 @@ def person_in(text: str, last: bool = True) -> str | None:
         while words and (words[0].isupper() or zipf(words[0]) >= COMMON_ZIPF):
             words = words[1:]
         who = " ".join(words)
-        if len(words) >= 2 and zipf(words[-1]) < COMMON_ZIPF and not any(w.isupper() or w.lower() in NAME_STOP for w in words) \
+        if 2 <= len(words) <= MAX_NAME_WORDS and zipf(words[-1]) < COMMON_ZIPF and not any(w.isupper() or w.lower() in NAME_STOP for w in words) \
                 and not countries(who) and not members(who):
             people.append(who)
     return (people[-1] if last else people[0]) if people else None
@@ -208,6 +271,7 @@ def closest_span(text: str, phrase: str, similar, after: str | None = None) -> t
     spans = sorted({(r[i].start(), r[j].end()) for r in runs for i in range(len(r)) for j in range(i, min(i + 3, len(r)))})
     if after:
         spans = [sp for sp in spans if re.search(rf"\b{re.escape(after)}\s+$", text[:sp[0]], re.I)] or spans
+    spans = spans[:MAX_SPANS]  # in reading order: the previous question's first runs
     if not spans:
         return None
     sims = similar(phrase, [text[a:b] for a, b in spans])
