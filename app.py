@@ -435,9 +435,16 @@ def main(argv=None) -> int:
     # without it (eval.bench_app, median of 3, 2 cores).
     gc.disable()
     from rag import Config, Pipeline
+    from rag.index import BadIndex
+    from rag.load import CorpusError
 
     print("Opening the report index (building it first if missing)…", file=sys.stderr, flush=True)
-    pipeline = Pipeline.open(Config(), progress=True)
+    try:
+        pipeline = Pipeline.open(Config(), progress=True)
+    except (BadIndex, CorpusError) as e:  # what is wrong and what to do, not a traceback
+        gc.enable()
+        print(f"app.py: {e}", file=sys.stderr)
+        return 1
     t_index = time.perf_counter() - t0
     try:  # one thread per answer: requests run side by side, one per core, without oversubscription
         import torch

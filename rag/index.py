@@ -13,16 +13,23 @@ An index is a folder of plain files::
     sentences.e5.faiss   the sentences again, embedded by multilingual-e5 for
                       non-English questions (only when built with it)
 
-It is built in a temporary folder beside the target and renamed into place,
-so a crash mid-build leaves the previous index as it was.
+The target (``index/built``) is a symlink to a versioned folder beside it
+(``.built-v<time>-<pid>``): a build writes a new version, then replaces the link with
+one ``os.replace``, so a crash at any point leaves the previous index loadable. Builds
+take a lock (``.built.lock``) and so run one at a time; each removes the versions no link
+points to, but keeps the one it replaced for a reader that opened it a moment before.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
+import sys
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -103,7 +110,7 @@ def build(corpus: Corpus, embedder, cfg: Config, progress: bool = False, record:
     sents = [s for d in corpus.documents for s in sentences(d)]
     if progress:
         print(f"Embedding {len(chunks)} chunks and {len(sents)} sentences "
-              f"from {len(corpus.documents)} document(s)…", flush=True)
+              f"from {len(corpus.documents)} document(s)…", file=sys.stderr, flush=True)
     chunk_vecs = embedder.encode([embedding_text(c.section, c.text) for c in chunks], progress=progress)
     sent_vecs = embedder.encode([s.text for s in sents], progress=progress)
     names = sorted({n for d in corpus.documents for n in sections_names(d)})
@@ -111,7 +118,7 @@ def build(corpus: Corpus, embedder, cfg: Config, progress: bool = False, record:
     e5_vectors = {}
     if e5 is not None:
         if progress:
-            print(f"Embedding them again for non-English questions ({e5.name})…", flush=True)
+            print(f"Embedding them again for non-English questions ({e5.name})…", file=sys.stderr, flush=True)
         # Every core: 3.3 s for the report's 139 sentences on 2, 6.0 s on one (queries use one).
         e5_vectors = {"sentence_vectors_e5": make_faiss(e5.encode_passages([s.text for s in sents],
                                                                            threads=os.cpu_count()))}
@@ -129,41 +136,103 @@ def build(corpus: Corpus, embedder, cfg: Config, progress: bool = False, record:
 
 
 def save(index: Index, target: Path) -> None:
+    """Write ``index`` as a new version and point ``target`` at it (see the module's note)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(target):
+        version = target.parent / f".{target.name}-v{time.time_ns()}-{os.getpid()}"
+        _write(index, version)
+        _step("written")
+        replaced = _point(target, version)
+        _step("swapped")
+        _clean(target, keep={version.name, replaced})
+
+
+def _step(name: str) -> None:
+    """A point between the steps of ``save``; tests make it raise to stand for a kill there."""
+
+
+@contextmanager
+def _locked(target: Path):
+    """Hold an exclusive lock on ``target``'s lock file: concurrent builds wait their turn
+    (two at once failed with ENOTEMPTY when each renamed the folder the other had moved)."""
+    with open(target.parent / f".{target.name}.lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _write(index: Index, folder: Path) -> None:
+    """The index's plain files into a new ``folder``; the manifest last, so a folder with a
+    manifest is complete."""
     import faiss
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    faiss.write_index(index.chunk_vectors, str(tmp / "chunks.faiss"))
-    faiss.write_index(index.sentence_vectors, str(tmp / "sentences.faiss"))
-    faiss.write_index(index.name_vectors, str(tmp / "names.faiss"))
+    folder.mkdir()
+    faiss.write_index(index.chunk_vectors, str(folder / "chunks.faiss"))
+    faiss.write_index(index.sentence_vectors, str(folder / "sentences.faiss"))
+    faiss.write_index(index.name_vectors, str(folder / "names.faiss"))
     files = FILES
     if index.sentence_vectors_e5 is not None:
-        faiss.write_index(index.sentence_vectors_e5, str(tmp / "sentences.e5.faiss"))
+        faiss.write_index(index.sentence_vectors_e5, str(folder / "sentences.e5.faiss"))
         files += E5_FILES
-    (tmp / "names.json").write_text(json.dumps(list(index.names), ensure_ascii=False, indent=0), encoding="utf-8")
-    _write_jsonl(tmp / "chunks.jsonl", index.chunks)
-    _write_jsonl(tmp / "sentences.jsonl", index.sentences)
-    (tmp / "references.json").write_text(
+    (folder / "names.json").write_text(json.dumps(list(index.names), ensure_ascii=False, indent=0), encoding="utf-8")
+    _write_jsonl(folder / "chunks.jsonl", index.chunks)
+    _write_jsonl(folder / "sentences.jsonl", index.sentences)
+    (folder / "references.json").write_text(
         json.dumps([asdict(r) for r in index.references], indent=1, ensure_ascii=False), encoding="utf-8")
-    manifest = dict(index.manifest, files={f: _sha256(tmp / f) for f in files})
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
-    if target.exists():
-        target.rename(old)
-    tmp.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    manifest = dict(index.manifest, files={f: _sha256(folder / f) for f in files})
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+
+def _point(target: Path, version: Path) -> str | None:
+    """Make ``target`` a link to ``version`` in one rename; the name of the folder it pointed to."""
+    replaced = os.readlink(target) if target.is_symlink() else None
+    if target.is_dir() and not target.is_symlink():
+        # An index saved before versioned folders: moved aside once, then linked. A kill
+        # between the two renames leaves no index, which the next open builds again.
+        replaced = f".{target.name}-v0-{os.getpid()}"
+        target.rename(target.parent / replaced)
+        _step("moved")
+    link = target.parent / f".{target.name}.link-{os.getpid()}"
+    link.unlink(missing_ok=True)
+    os.symlink(version.name, link)  # relative: the index folder can be moved or copied whole
+    os.replace(link, target)
+    return replaced
+
+
+def _clean(target: Path, keep: set) -> None:
+    """Remove the versions, links and temporary folders of ``target`` not in ``keep``
+    (only under the lock: another build's version in progress would look the same)."""
+    ours = re.compile(rf"\.{re.escape(target.name)}(-v\d+-\d+|\.(tmp|old|link)-\d+)")
+    for path in target.parent.iterdir():
+        if not ours.fullmatch(path.name) or path.name in keep:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
 
 
 def read_manifest(folder: Path) -> dict | None:
+    """The manifest of the index at ``folder``, or None if there is none; BadIndex if it is
+    not a JSON object (`rag build` rebuilds over it)."""
     path = Path(folder) / "manifest.json"
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as e:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as e:
         raise BadIndex(f"{path} is corrupt ({e}); run `rag build` to rebuild the index") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files", {}), dict):
+        what = f"a JSON {_JSON_TYPES.get(type(manifest), 'value')}" if not isinstance(manifest, dict) \
+            else '"files" is no object'
+        raise BadIndex(f"{path} is no index manifest ({what}); run `rag build` to rebuild the index")
+    return manifest
 
 
 def is_stale(manifest: dict, expected: dict) -> list[str]:
@@ -175,7 +244,8 @@ def load(folder: Path) -> Index:
     """Read a saved index, verifying every file against the manifest's hashes."""
     import faiss
 
-    folder = Path(folder)
+    # Every file from the one version the link points to now, even if a build swaps it meanwhile.
+    folder = Path(folder).resolve()
     manifest = read_manifest(folder)
     if manifest is None:
         raise BadIndex(f"no index at {folder}; run `rag build`")

@@ -60,7 +60,8 @@ class Pipeline:
         for problem in corpus.problems:
             print(f"warning: {problem}", file=sys.stderr)
         want = index_mod.expected_manifest(corpus, cfg, MODEL_NAME, MODEL_DIM, E5_NAME if cfg.multilingual else None)
-        have = index_mod.read_manifest(cfg.index_dir)
+        # A rebuild never reads the old manifest: `rag build` must get past a corrupt one.
+        have = None if rebuild else index_mod.read_manifest(cfg.index_dir)
         stale = index_mod.is_stale(have, want) if have is not None else []
         # A usable index is read before the model loads (2-6 s): a corrupt one fails fast.
         index = index_mod.load(cfg.index_dir) if have is not None and not stale and not rebuild else None
