@@ -25,8 +25,8 @@ from .load import Reference  # noqa: F401  (Tables.references)
 from .needs import needs_of
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import members
-from .lexicon import YEAR, tokenize, words_of
-from .question import cue_spans, has_cue, language, question_cues
+from .lexicon import SPANISH_STOPWORDS, YEAR, fold, tokenize, words_of
+from .question import cognates, cue_spans, has_cue, language, question_cues
 from .retrieve import Passage, asked_reference, asked_sections, named_section
 
 REFUSAL = "The report doesn't cover this."
@@ -403,10 +403,14 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     overhead = sum(len(frame(w.text, n == 0, source_of(w.doc_id, w.start, w.end, w.text, t.anchors, t.references),
                              t.references, lang).split()) - len(w.text.split()) + 3 for n, w in enumerate(whole))
     shares = budgets([len(w.text.split()) for w in whole], WORDS[detail] - overhead)
+    # A Spanish question's quote is cut to the clause its cognates meet, names included
+    # ("¿Qué día se conmemora el Día Mundial contra la Trata de Personas?": "July 30 … Persons").
+    spanish = frozenset(cognates(" ".join(w for w in re.findall(r"\w+", fold(query.lower())) if w not in SPANISH_STOPWORDS),
+                                 t.idf)) if e5 else None
     parts, citations = [], []
     for n, (s, share) in enumerate(zip(chosen, shares), start=1):
         sent = t.sentences[s.index]
-        a, b = trim(sent.text, query, share, t.idf)
+        a, b = trim(sent.text, query, share, t.idf, spanish)
         sent = Sentence(sent.sentence_id, sent.doc_id, sent.section, sent.page,
                         sent.start + a, sent.start + b, sent.text[a:b])
         src = source_of(sent.doc_id, sent.start, sent.end, sent.text, t.anchors, t.references)

