@@ -23,7 +23,7 @@ from .places import countries, members, region_names, spellings
 from .lexicon import NAME_STOP, YEAR, stemmer, terms_of, tokenize, words_of
 from .needs import COMMON_IDF, Needs, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
 from .question import cognates, cue_spans, has_cue
-from .read import is_name, only_filler, related
+from .read import adverbs, is_name, only_filler, related
 
 if TYPE_CHECKING:
     from .answer import Tables
@@ -242,7 +242,7 @@ def unasked(query: str, needs: Needs, t: Tables, lang: str) -> Reason | None:
         return "unknown", {"what": ", ".join(gaps)}
     if lang == "en" and (about := _SAYS_ABOUT.search(query)) and (
             gaps := [w for w in re.findall(r"[A-Za-z][\w-]*", about.group(1))
-                     if (stem := terms_of(w)) and stem[0] not in t.idf]):
+                     if (stem := terms_of(w)) and stem[0] not in t.idf and w.lower() not in adverbs()]):
         return "unknown", {"what": ", ".join(gaps)}
     return None
 

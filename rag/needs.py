@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from .lexicon import SPANISH_STOPWORDS, YEAR, fold, stemmer, terms_of, tokenize
 from .places import countries, members
 from .question import cognates, counted, question_cues
+from .read import adverbs
 from .retrieve import asked_reference, asked_sections
 
 # Terms in more than ~a fifth of the sentences ("traffick": 84 of 139, "victim": 31) share
@@ -84,8 +85,10 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
     # A Spanish function word is no cognate ("informe" is not "information").
     terms = cognates(" ".join(w for w in re.findall(r"\w+", query) if fold(w.lower()) not in SPANISH_STOPWORDS), idf) \
         if e5 else set(tokenize([query])[0])
-    # A year is checked as one ("not_year"), not as a topic a figure's sentence may meet alone.
-    topic = frozenset(x for x in terms - asked if idf.get(x, math.inf) >= COMMON_IDF and not YEAR.fullmatch(x))
+    # A year is checked as one ("not_year"), not as a topic a figure's sentence may meet alone;
+    # an adverb says how, not what ("what did he say about cuba specifically").
+    how = set(tokenize([" ".join(w for w in re.findall(r"[a-z]+", query.lower()) if w in adverbs())])[0])
+    topic = frozenset(x for x in terms - asked - how if idf.get(x, math.inf) >= COMMON_IDF and not YEAR.fullmatch(x))
     words = () if e5 else tuple(dict.fromkeys(
         w for w in re.findall(r"[^\W\d_][\w'-]*", query) if (s := terms_of(w)) and s[0] in topic))
     unknown = tuple(w for w in words if terms_of(w)[0] not in idf)

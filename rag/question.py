@@ -314,7 +314,8 @@ def _words(alternatives: str) -> str:
 _ASKS = (
     (("factor", _words(r"by what factor|how many times|how many-fold|cuántas veces")),  # "fivefold", not a %
      ("percent", _words(r"percent|percentage|share|proportion|fraction|porcentaje|proporción") + "|%"),
-     ("duration", _words(r"how long|how much time|how many (days|weeks|months|years)|what delay|cuánto tiempo")),
+     ("duration", _words(r"how long|how much time|how many (days|weeks|months|years)|what delay|cuánto tiempo|"
+                         r"cuánto (tardó|tarda|tardaron|tardan)|cuántos (días|meses|años) (tardó|tardaron)")),
      ("money", _words(r"budget|revenue|how much money|how much did \w+( \w+)? (cost|earn|spend|pay|raise)|cost of|"
                       r"presupuesto|cuánto dinero")),
      # "the population of Cuba" is a number; "What population is most affected?" is a group

@@ -204,7 +204,7 @@ def _make_international() -> list[str]:
 # The word lists and the gazetteer take ~3 s to make from their packages and ~0.2 s to read
 # back: they are kept in a JSON file beside the index (``use_cache``), remade when a package or
 # a setting they depend on changes.
-LEXICON_FORMAT = 7
+LEXICON_FORMAT = 8
 _cache_path: Path | None = None
 
 
@@ -282,6 +282,12 @@ def related(stem: str) -> frozenset[str]:
 def proper() -> frozenset[str]:
     """Lower-case words that are only ever names (``senses.names_of``): "unicef", "obama"."""
     return frozenset(_lexicon()["names"])
+
+
+@functools.lru_cache(maxsize=1)
+def adverbs() -> frozenset[str]:
+    """Words that are only ever adverbs (``senses.adverbs_of``): "specifically", "actually"."""
+    return frozenset(_lexicon()["adverbs"])
 
 
 def is_name(word: str) -> bool:

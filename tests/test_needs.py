@@ -118,6 +118,13 @@ def test_a_spanish_quote_is_cut_to_the_clause_its_cognates_meet(pipeline):
         assert not a.abstained and "July 30" in a.answer, (typed, a.answer)
 
 
+def test_an_adverb_is_no_topic_and_a_spanish_how_long_asks_for_a_span(pipeline):
+    a = pipeline.ask("what did antony blinken say about cuba specifically")  # "specifically": how, not what
+    assert not a.abstained and "worker export programs" in a.answer, (a.notice, a.answer)
+    b = pipeline.ask("cuanto tardo alemania en ratificar el protocolo")  # a span, not "cuánto" = a count
+    assert not b.abstained and "6 years" in b.answer, (b.notice, b.answer)
+
+
 def test_a_region_is_covered_by_the_gazetteer_not_by_a_vector(pipeline):
     # MiniLM puts "Eastern Europe" close to "Western and Southern Europe" (the report's region)
     a = pipeline.ask("eastern europe how many women victims")
