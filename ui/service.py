@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -115,10 +116,14 @@ class Service:
         rec = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "question": answer["question"],
                "answer": answer["answer"], "abstained": answer["abstained"],
                "report_version": answer["report_version"], "latency_ms": answer["latency_ms"]}
-        with self._log_lock:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            with (self.data_dir / "questions.jsonl").open("a", encoding="utf-8") as f:
-                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        path = self.data_dir / "questions.jsonl"
+        try:  # a full disk or read-only folder loses the log line, never the answer
+            with self._log_lock:
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                with path.open("a", encoding="utf-8") as f:
+                    f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        except OSError as e:
+            print(f"app.py: question not logged to {path}: {e.strerror or e}", file=sys.stderr, flush=True)
 
     def _pick_examples(self, verify: bool, n: int = 6) -> list[str]:
         """Example questions drawn from the report's sections, in report order: the
