@@ -5,7 +5,9 @@
 
 Builds the index first if it is missing. Offline: no CDN, no web fonts from
 outside, no analytics. Questions are not logged unless RAG_LOG_QUESTIONS=1.
-Grades live in SQLite under RAG_DATA_DIR (default ./data).
+Grades live in SQLite under RAG_DATA_DIR (default ./data); a damaged store or a read-only
+folder is reported in the Evaluate tab and never stops the app. Beyond loopback the
+Evaluate tab needs the token in RAG_GRADER_TOKEN (ui/access.py).
 
 The named API endpoint ``/ask`` returns the answer schema::
 
@@ -39,7 +41,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from ui import render  # noqa: E402
+from ui.access import grader_access  # noqa: E402
 from ui.grades import GRADES  # noqa: E402
+from ui.grading import Grading  # noqa: E402
 from ui.points import SKIP_SECTIONS, quoted, slug  # noqa: E402
 from ui.service import EVAL_COLUMNS, Service, eval_table, log_status, summary_html  # noqa: E402
 
@@ -101,13 +105,39 @@ def parse_args(argv=None) -> argparse.Namespace:
                     help="answers computed at once (env RAG_CONCURRENCY; default 2, one per core)")
     ap.add_argument("--queue-size", type=int, default=env_int("RAG_QUEUE_SIZE", 200),
                     help="requests that may wait in the queue before new ones are turned away")
-    return ap.parse_args(argv)
+    ap.add_argument("--sessions", type=int, default=env_int("RAG_SESSIONS", SESSIONS),
+                    help=f"sessions whose state is kept in memory, oldest dropped first (env RAG_SESSIONS; "
+                         f"default {SESSIONS})")
+    args = ap.parse_args(argv)
+    if not 1 <= args.sessions <= MAX_SESSIONS:
+        ap.error(f"--sessions (RAG_SESSIONS) must be 1-{MAX_SESSIONS}; got {args.sessions}")
+    return args
+
+
+# Gradio keeps each session's state (a copy of the page's component values, ~170 KB here) for up
+# to 10,000 sessions, and every /call/ask without a session id is a new session: RSS grew from
+# 623 MB to 1.48 GB over 5,000 calls. 200 sessions bound that to ~35 MB (eval/bench_memory.py);
+# the 201st session at once drops the oldest one's conversation.
+SESSIONS, MAX_SESSIONS = 200, 10_000
+
+
+def launch_kwargs(args: argparse.Namespace) -> dict:
+    """What ``demo.launch`` gets beyond the theme and CSS."""
+    return dict(server_name=args.host, server_port=args.port, footer_links=["api"], show_error=False,
+                enable_monitoring=False, ssr_mode=False, pwa=False, mcp_server=False, run_history=False,
+                max_file_size="5mb", inbrowser=False, share=False, quiet=True,
+                state_session_capacity=args.sessions)
 
 
 # ---------------------------------------------------------------- the UI
 
-def build(svc: Service):
+def build(svc: Service, grading: Grading | None = None, verbose: bool = False):
+    """The app's Blocks; ``verbose`` lets Gradio print failed events' tracebacks (they quote inputs)."""
     import gradio as gr
+
+    from ui.quiet import quiet_blocks, redacted
+
+    grading = grading or Grading(svc.grades, grader_access("127.0.0.1", {}))
 
     # Downloads (talking points, charts, CSV) are written here and removed at exit;
     # gradio's own copies are swept hourly (delete_cache below).
@@ -142,8 +172,11 @@ def build(svc: Service):
             turns.append({"q": question, "a": None, "user_md": render.user_markdown(question),
                           "bot_md": f"⚠️ {render.md_text(str(e))}"})
             return "", chat_value(turns), turns, None, render.sources_html(None)
-        except Exception:  # never show a traceback to the public
-            traceback.print_exc()
+        except Exception as e:  # never show a traceback to the public, nor log the question
+            if verbose:
+                traceback.print_exc()
+            else:
+                print(redacted("do_ask", e), file=sys.stderr, flush=True)
             gr.Warning("Something went wrong while answering; please try again.")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         danger = render.in_danger(question)
@@ -207,11 +240,13 @@ def build(svc: Service):
         return view, tp.markdown, gr.DownloadButton(value=str(path), visible=True)
 
     # ---- Evaluate --------------------------------------------------------
-    def grades_rows():
-        return [[g["created_at"].replace("T", " ")[:19], g["question_id"], g["question"], g["grade"], g["comment"]]
-                for g in svc.grades.all(limit=500)]
+    def grades_rows(token=""):
+        rows, msg = grading.rows(token)
+        return rows, grading.status_html(msg)
 
-    def run_eval(upload, which, progress):
+    def run_eval(upload, which, token, progress):
+        if msg := grading.access.refuse(token):
+            return grading.status_html(msg), gr.skip(), gr.skip(), gr.skip()
         try:
             if which == "upload":
                 if not upload:
@@ -229,7 +264,7 @@ def build(svc: Service):
 
         chart_path = new_tmp() / "chart.png"
         chart(chart_path, run.summary, run.kinds)
-        rows = eval_table(run, svc.grades.latest())
+        rows = eval_table(run, grading.latest(token))
         state = [{"id": str(q["id"]), "question": q["question"], "answer": rec.get("answer", ""), "expected": row[3],
                   "row": row} for q, rec, row in zip(run.questions, run.records, rows)]
         head = (f'<p class="meta">{len(questions)} questions in {time.perf_counter() - t0:.1f} s, '
@@ -249,28 +284,26 @@ def build(svc: Service):
                    f'<div class="ans">{render.esc(r["answer"])}</div>'
                    f'<div class="exp">Expected: {render.esc(r["expected"] or "–")}</div></div>')
 
-    def save_grade(row, grade, comment, rows_state):
-        if not row:
-            gr.Warning("Click a row of the results table first.")
-            return gr.skip(), gr.skip(), gr.skip()
-        try:
-            svc.grades.add(row["id"], row["question"], row["answer"], grade, comment or "",
-                           row.get("expected", ""), svc.version)
-        except ValueError as e:
-            gr.Warning(str(e))
-            return gr.skip(), gr.skip(), gr.skip()
+    def save_grade(token, row, grade, comment, rows_state):
+        stored, msg = grading.save(token, row, grade, comment, svc.version)
+        if not stored:  # nothing is acknowledged that was not committed
+            gr.Warning(msg)
+            return gr.skip(), gr.skip(), gr.skip(), grading.status_html(msg)
         gr.Info("Grade saved.")
-        latest = svc.grades.latest()
+        latest = grading.latest(token)
         rows = []
         for r in rows_state or []:
             g = latest.get((r["id"], r["answer"]))
             rows.append(r["row"][:-1] + [g["grade"] if g else ""])
-        return grades_rows(), "", rows if rows else gr.skip()
+        listed, status = grades_rows(token)
+        return listed, "", rows if rows else gr.skip(), status
 
-    def export_grades():
-        path = new_tmp() / "grades.csv"
-        svc.grades.export_csv(path)
-        return gr.File(value=str(path), visible=True)
+    def export_grades(token):
+        path, msg = grading.export(token, new_tmp() / "grades.csv")
+        if path is None:
+            gr.Warning(msg)
+            return gr.File(value=None, visible=False), grading.status_html(msg)
+        return gr.File(value=str(path), visible=True), grading.status_html()
 
     # ---- API -------------------------------------------------------------
     def ask_api(question: str, history: list[list[str]] | None = None, detail: bool = False) -> dict:
@@ -297,7 +330,7 @@ def build(svc: Service):
     # ---- Layout ----------------------------------------------------------
     private = {"api_visibility": "private"}
     answer_q = {"concurrency_id": "answer", "concurrency_limit": "default"}
-    with gr.Blocks(title=f"Ask the report: {svc.title}", fill_width=False, delete_cache=(3600, 3600)) as demo:
+    with quiet_blocks(gr, verbose)(title=f"Ask the report: {svc.title}", fill_width=False, delete_cache=(3600, 3600)) as demo:
         gr.HTML(f'<header class="app-head"><h1>Ask the report</h1><p class="sub">{render.esc(svc.title)}'
                 f'{" · edited by " + render.esc(svc.editor) if svc.editor else ""}</p></header>',
                 js_on_load=None, elem_id="app-head")
@@ -338,6 +371,10 @@ def build(svc: Service):
                 gr.Markdown("Run the built-in known questions, or upload a JSONL file in the same schema "
                             "(`id`, `question`, `answers`, `evidence`, optional `kind`, `history`). "
                             "Click a row to grade its answer; grades are kept across restarts.")
+                grade_status = gr.HTML(grading.status_html(), js_on_load=None, elem_id="grade-status")
+                grader_token = gr.Textbox(label="Grader token", type="password", max_length=200,
+                                          visible=bool(grading.access.token), elem_id="grader-token",
+                                          placeholder="RAG_GRADER_TOKEN, as set where the app runs")
                 with gr.Row(equal_height=False, elem_id="eval-run-row"):
                     with gr.Column(scale=1, min_width=220):
                         run_builtin = gr.Button(f"Run the built-in set ({svc.builtin_count} questions)",
@@ -396,18 +433,22 @@ def build(svc: Service):
               **private, **answer_q)
 
         eval_out = [eval_summary, eval_chart, eval_rows, rows_state]
-        def run_builtin_set(up, progress=gr.Progress()):
-            return run_eval(up, "builtin", progress)
+        def run_builtin_set(up, token, progress=gr.Progress()):
+            return run_eval(up, "builtin", token, progress)
 
-        def run_uploaded_set(up, progress=gr.Progress()):
-            return run_eval(up, "upload", progress)
+        def run_uploaded_set(up, token, progress=gr.Progress()):
+            return run_eval(up, "upload", token, progress)
 
-        run_builtin.click(run_builtin_set, [upload], eval_out, **private, concurrency_id="eval", concurrency_limit=1)
-        run_upload.click(run_uploaded_set, [upload], eval_out, **private, concurrency_id="eval", concurrency_limit=1)
+        run_builtin.click(run_builtin_set, [upload, grader_token], eval_out, **private, concurrency_id="eval",
+                          concurrency_limit=1)
+        run_upload.click(run_uploaded_set, [upload, grader_token], eval_out, **private, concurrency_id="eval",
+                         concurrency_limit=1)
         eval_rows.select(pick_row, [rows_state], [picked, grade_target], **private, queue=False)
-        save.click(save_grade, [picked, grade, comment, rows_state], [grades_table, comment, eval_rows], **private)
-        export.click(export_grades, None, export_file, **private)
-        demo.load(grades_rows, None, grades_table, **private)
+        save.click(save_grade, [grader_token, picked, grade, comment, rows_state],
+                   [grades_table, comment, eval_rows, grade_status], **private)
+        export.click(export_grades, [grader_token], [export_file, grade_status], **private)
+        grader_token.submit(grades_rows, [grader_token], [grades_table, grade_status], **private)
+        demo.load(grades_rows, None, [grades_table, grade_status], **private)
 
         gr.api(ask_api, api_name="ask", **answer_q)
         gr.api(talking_points_api, api_name="talking_points", **answer_q)
@@ -453,8 +494,12 @@ def main(argv=None) -> int:
     except Exception:
         pass
     svc = Service(pipeline, args.data_dir, log_questions=os.environ.get("RAG_LOG_QUESTIONS") == "1")
+    grading = Grading(svc.grades, grader_access(args.host, os.environ))
+    for note in (svc.grades.problem, grading.access.note()):
+        if note:
+            print(f"app.py: Evaluate tab: {note}", file=sys.stderr, flush=True)
     t_ui = time.perf_counter()
-    demo = build(svc)
+    demo = build(svc, grading, verbose=svc.log_questions)
     demo.queue(default_concurrency_limit=max(1, args.concurrency), max_size=max(1, args.queue_size))
     print(f"Report version {svc.version}; {log_status(svc)}", file=sys.stderr, flush=True)
     print(f"Ready in {time.perf_counter() - t0:.1f} s (index and model {t_index:.1f} s, UI "
@@ -464,10 +509,7 @@ def main(argv=None) -> int:
     gc.freeze()
     gc.enable()
     signal.signal(signal.SIGTERM, on_sigterm)
-    demo.launch(server_name=args.host, server_port=args.port, theme=theme(),
-                css=CSS_FILE.read_text(encoding="utf-8"), footer_links=["api"], show_error=False,
-                enable_monitoring=False, ssr_mode=False, pwa=False, mcp_server=False, run_history=False,
-                max_file_size="5mb", inbrowser=False, share=False, quiet=True)
+    demo.launch(theme=theme(), css=CSS_FILE.read_text(encoding="utf-8"), **launch_kwargs(args))
     return 0
 
 
