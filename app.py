@@ -116,8 +116,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 # Gradio keeps each session's state (a copy of the page's component values, ~170 KB here) for up
 # to 10,000 sessions, and every /call/ask without a session id is a new session: RSS grew from
-# 623 MB to 1.48 GB over 5,000 calls. 200 sessions bound that to ~35 MB (eval/bench_memory.py);
-# the 201st session at once drops the oldest one's conversation.
+# 623 MB to 1.48 GB over 5,000 calls. Kept to 200 (~116 KB each, ~23 MB), RSS after 500 and
+# 1,000 calls was 925 and 930 MB, against 958 and 1,016 MB at 10,000 (eval/bench_memory.py, 2 cores,
+# load average 9-10); the 201st session at once drops the oldest one's conversation.
 SESSIONS, MAX_SESSIONS = 200, 10_000
 
 
