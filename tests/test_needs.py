@@ -125,6 +125,11 @@ def test_an_adverb_is_no_topic_and_a_spanish_how_long_asks_for_a_span(pipeline):
     assert not b.abstained and "6 years" in b.answer, (b.notice, b.answer)
 
 
+def test_what_is_x_is_answered_by_the_sentence_defining_x(pipeline):
+    a = pipeline.ask("what is migrant smuggling")
+    assert not a.abstained and "defines smuggling of migrants" in a.citations[0].quote, a.answer
+
+
 def test_a_region_is_covered_by_the_gazetteer_not_by_a_vector(pipeline):
     # MiniLM puts "Eastern Europe" close to "Western and Southern Europe" (the report's region)
     a = pipeline.ask("eastern europe how many women victims")
