@@ -416,10 +416,14 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # ("¿Qué día se conmemora el Día Mundial contra la Trata de Personas?": "July 30 … Persons").
     spanish = frozenset(cognates(" ".join(w for w in re.findall(r"\w+", fold(query.lower())) if w not in SPANISH_STOPWORDS),
                                  t.idf)) if e5 else None
+    cuts = [trim(t.sentences[s.index].text, query, share, t.idf, spanish) for s, share in zip(chosen, shares)]
+    # An empty or ellipsis-only quote is no answer: 'The report states: "…"'.
+    kept = [(s, cut) for s, cut in zip(chosen, cuts) if re.search(r"\w", t.sentences[s.index].text[slice(*cut)])]
+    if not kept:
+        return refusal(lang, "unquotable", scored[0].score), ranked
     parts, citations = [], []
-    for n, (s, share) in enumerate(zip(chosen, shares), start=1):
+    for n, (s, (a, b)) in enumerate(kept, start=1):
         sent = t.sentences[s.index]
-        a, b = trim(sent.text, query, share, t.idf, spanish)
         sent = Sentence(sent.sentence_id, sent.doc_id, sent.section, sent.page,
                         sent.start + a, sent.start + b, sent.text[a:b])
         src = source_of(sent.doc_id, sent.start, sent.end, sent.text, t.anchors, t.references)

@@ -84,7 +84,24 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
             start = end + len(text[end:]) - len(text[end:].lstrip())
         if start < para.end():
             spans.append((start, para.end()))
-    return [(s + offset, e + offset) for s, e in spans if text[s:e].strip()]
+    return [(a + offset, b + offset) for s, e in spans if text[s:e].strip() for a, b in capped(text, s, e)]
+
+
+# A run-on text with no full stop is one "sentence" of any length, which no quote can frame.
+# The report's longest sentence has 105 words; MiniLM reads ~180 (256 word pieces).
+MAX_SENTENCE_WORDS = 150
+
+
+def capped(text: str, s: int, e: int, most: int = MAX_SENTENCE_WORDS) -> list[tuple[int, int]]:
+    """The span ``s:e`` of ``text`` cut at word boundaries into runs of at most ``most`` words.
+
+    >>> capped("a b c d e", 0, 9, 2)
+    [(0, 3), (4, 7), (8, 9)]
+    """
+    words = list(re.finditer(r"\S+", text[s:e]))
+    if len(words) <= most:
+        return [(s, e)]
+    return [(s + words[i].start(), s + words[min(i + most, len(words)) - 1].end()) for i in range(0, len(words), most)]
 
 
 # Capitalised words that start a clause, not names.

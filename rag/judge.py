@@ -75,7 +75,7 @@ WHY = {
            "weak": "best sentence score {what} < {floor}", "unrelated": "best sentence is unrelated (cosine {what} < {floor})",
            "no_fact": "no sentence found gives the {cue} asked for", "not_for": "no sentence found gives the {cue} for {what}",
            "off_topic": "no sentence found gives the {cue} about {what}", "not_year": "no sentence found is about {what}",
-           "not_about": "no sentence found is about {what}",
+           "not_about": "no sentence found is about {what}", "unquotable": "the best sentence has nothing to quote",
            "opinion": "it asks for an opinion: this assistant only reports what the report says",
            "advice": "it asks for advice: this assistant only reports what the report says"},
     "es": {"empty": "la pregunta no tiene ninguna palabra que buscar", "unknown": "el informe nunca menciona {what}", "unnamed": "ningún pasaje encontrado menciona {what}",
@@ -84,6 +84,7 @@ WHY = {
            "no_fact": "ninguna frase encontrada da {cue} que se pide", "not_for": "ninguna frase encontrada da {cue} de {what}",
            "off_topic": "ninguna frase encontrada da {cue} sobre {what}", "not_year": "ninguna frase encontrada trata de {what}",
            "not_about": "ninguna frase encontrada trata de {what}",
+           "unquotable": "la mejor frase no tiene nada que citar",
            "opinion": "pide una opinión: este asistente solo informa de lo que dice el informe",
            "advice": "pide un consejo: este asistente solo informa de lo que dice el informe"},
 }
@@ -238,7 +239,7 @@ def unasked(query: str, needs: Needs, t: Tables, lang: str) -> Reason | None:
         return "empty", {}
     if needs.stance:
         return needs.stance, {}
-    if gaps := [n for n in re.findall(r"\b\d[\d,]*\b", query) if n.replace(",", "") not in t.vocabulary]:
+    if gaps := list(dict.fromkeys(n for n in re.findall(r"\b\d[\d,]*\b", query) if n.replace(",", "") not in t.vocabulary)):
         return "unknown", {"what": ", ".join(gaps)}
     if lang == "en" and (about := _SAYS_ABOUT.search(query)) and (
             gaps := [w for w in re.findall(r"[A-Za-z][\w-]*", about.group(1))

@@ -410,3 +410,25 @@ def test_more_detail_gives_a_longer_answer(pipeline):
     long = pipeline.ask("What did the MEPs demand?", detail=True)
     assert len(long.answer.split()) >= len(short.answer.split())
     assert len(long.answer.split()) <= 170
+
+
+def test_a_run_on_text_is_cut_into_sentences_a_quote_can_frame():
+    from rag.chunk import MAX_SENTENCE_WORDS, split_sentences
+
+    text = "word " * 400 + "end"
+    spans = split_sentences(text)
+    assert len(spans) == 3 and all(len(text[a:b].split()) <= MAX_SENTENCE_WORDS for a, b in spans)
+    assert " ".join(text[a:b] for a, b in spans).split() == text.split()  # nothing lost
+
+
+def test_an_empty_quote_is_never_an_answer(pipeline, monkeypatch):
+    import rag.answer
+
+    monkeypatch.setattr(rag.answer, "trim", lambda *a, **k: (0, 0))
+    a = pipeline.ask("Who edited the report?")
+    assert a.abstained and not a.citations and a.notice == "the best sentence has nothing to quote", a.answer
+
+
+def test_a_refusal_names_each_unknown_number_once(pipeline):
+    a = pipeline.ask("how many victims 7777 8888 7777 8888")
+    assert a.abstained and a.notice == "the report never mentions 7777, 8888", a.notice
