@@ -53,7 +53,7 @@ _OPINION = re.compile(
     r"|^(is|are|was|were) .{1,60}\b(right|wrong|good|bad|fair|justified|lying|correct) (about|to|on|in)\b"
     r"|^(is|are|was|were) .{1,60}\b(right|wrong|justified|correct)\W*$", re.I)
 _ADVICE = re.compile(
-    r"^(should|shall|must) (i|we|my|our)\b|\b(what|how) (should|can|do|could|must) (i|we)\b"
+    r"^(should|shall|must) (i|we|my|our)\b|\b(what|how) (should|can|do|could|must) (i|we)\b|\bwhat to do\b"
     r"|^should (the|a|an|we|they|people|governments?|countries|[A-Z]\w*)\b"
     r"|\b(debo|deberia|debemos|deberiamos|que hago|que hacemos|que puedo hacer)\b", re.I)
 

@@ -71,6 +71,7 @@ def test_an_off_topic_question_naming_what_the_report_names_is_refused(pipeline,
 
 @pytest.mark.parametrize("question, lang", [
     ("should i donate to equality now", "en"), ("what do you think about the us", "en"), ("que opinas de cuba", "es"),
+    ("my friend might be trafficked, i dont know what to do", "en"),
 ])
 def test_the_bots_opinion_or_advice_is_refused_in_the_questions_language(pipeline, question, lang):
     a = pipeline.ask(question)
@@ -123,6 +124,22 @@ def test_an_adverb_is_no_topic_and_a_spanish_how_long_asks_for_a_span(pipeline):
     assert not a.abstained and "worker export programs" in a.answer, (a.notice, a.answer)
     b = pipeline.ask("cuanto tardo alemania en ratificar el protocolo")  # a span, not "cuánto" = a count
     assert not b.abstained and "6 years" in b.answer, (b.notice, b.answer)
+
+
+def test_a_word_the_report_never_uses_is_looked_for_as_its_senses(pipeline, monkeypatch):
+    import rag.answer
+
+    # "backed" is never in the report; its sense "endorse" is: "only about 80 countries endorsed …"
+    q = "how many backed the trafficking protocol?"
+    passages, qvec = pipeline.search(q, k=8), pipeline.embedder.encode([q])[0]
+
+    def endorsed() -> float:
+        scored = rag.answer.score_sentences(q, qvec, passages, pipeline.tables)
+        return next(s.score for s in scored if "endorsed" in pipeline.tables.sentences[s.index].text)
+
+    with_senses = endorsed()
+    monkeypatch.setattr(rag.answer, "SENSE_WEIGHT", 0.0)
+    assert with_senses > endorsed() + 0.05
 
 
 def test_what_is_x_is_answered_by_the_sentence_defining_x(pipeline):
