@@ -66,9 +66,10 @@ YEAR_MATCH = 0.1
 # judge.ON_TOPIC at 0.45) three; 0.2 also answered three, with longer answers.
 EXTRA_PLACE = 0.15
 _ASKS_PLACE = re.compile(r"\b(where|(which|what) (\w+ )?(regions?|countries|country|nations?|parts?|places?|cit(y|ies)|continents?))\b", re.I)
-# A question's word the report never uses counts as its WordNet senses (``read.related``) at
-# this share of their weight: at 0.5 "how many backed the protocol" finds "endorsed", and dev
-# and users2 each answered one more question, losing none.
+# An English question's word the report never uses counts as its WordNet senses
+# (``read.related``; a Spanish word is none of them: "principal" is no "main") at this share
+# of their weight: at 0.5 "how many backed the protocol" finds "endorsed", and dev and users2
+# each answered one more question, losing none.
 SENSE_WEIGHT = 0.5
 # "What is migrant smuggling?", "que es el trafico de migrantes": the sentence that defines it
 # ("Article 3 … defines smuggling of migrants as …") over ones that only name it. 0.15: the
@@ -197,7 +198,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     matrix, scale, shift = (t.e5_matrix, COSINE_SCALE, COSINE_SHIFT) if e5 else (t.sentence_matrix, 1.0, 0.0)
     q_terms = set(tokenize([question])[0])
     q_weight = sum(t.idf.get(x, 1.0) for x in q_terms) or 1.0
-    senses = {x for u in q_terms if u not in t.idf for x in related(u) if x in t.idf} - q_terms
+    senses = set() if e5 else {x for u in q_terms if u not in t.idf for x in related(u) if x in t.idf} - q_terms
     cues = question_cues(question)
     named = named_section(question, t.section_titles)
     # "What does the section on X argue?" asks for X, not for the contents' line naming it.
