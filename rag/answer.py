@@ -25,8 +25,8 @@ from .load import Reference  # noqa: F401  (Tables.references)
 from .needs import needs_of
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import members
-from .lexicon import SPANISH_STOPWORDS, YEAR, fold, tokenize, words_of
-from .question import cognates, cue_spans, has_cue, language, question_cues
+from .lexicon import YEAR, fold, tokenize, words_of
+from .question import cue_spans, has_cue, language, question_cues, spanish_terms
 from .read import related
 from .retrieve import Passage, asked_reference, asked_sections, named_section
 
@@ -233,10 +233,10 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             ref = REFERENCE_ITEM if asked else 0.0
             extra = elsewhere if any(not asked_places & set(_countries_of(p)) for p in t.sentence_places[i]) else 0.0
             year = YEAR_MATCH if any(y in text for y in years) else 0.0
-            year += defining if defining and _DEFINING.search(text) else 0.0
+            define = defining if defining and _DEFINING.search(text) else 0.0
             spans = [sp for v in found.values() for sp in v]
             near = sum(t.idf.get(x, 1.0) for x in near_terms(t.sentence_words[i], spans, q_terms, NEAR_WORDS)) / q_weight
-            out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + PROXIMITY * near + year
+            out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + PROXIMITY * near + year + define
                               + RANK / p.rank - meta + ref - extra, lookup))
     return sorted(out, key=lambda x: -x.score)
 
@@ -422,8 +422,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     shares = budgets([len(w.text.split()) for w in whole], WORDS[detail] - overhead)
     # A Spanish question's quote is cut to the clause its cognates meet, names included
     # ("¿Qué día se conmemora el Día Mundial contra la Trata de Personas?": "July 30 … Persons").
-    spanish = frozenset(cognates(" ".join(w for w in re.findall(r"\w+", fold(query.lower())) if w not in SPANISH_STOPWORDS),
-                                 t.idf)) if e5 else None
+    spanish = frozenset(spanish_terms(query.lower(), t.idf)) if e5 else None
     cuts = [trim(t.sentences[s.index].text, query, share, t.idf, spanish) for s, share in zip(chosen, shares)]
     # An empty or ellipsis-only quote is no answer: 'The report states: "…"'.
     kept = [(s, cut) for s, cut in zip(chosen, cuts) if re.search(r"\w", t.sentences[s.index].text[slice(*cut)])]

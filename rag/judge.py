@@ -248,6 +248,9 @@ def unasked(query: str, needs: Needs, t: Tables, lang: str) -> Reason | None:
     return None
 
 
+_WORD = r"[^\W\d_][\w'-]{2,}"  # a word of a sentence a question's word may be met by
+
+
 def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
     """The stems of sentence ``i`` that stand for the question's topic: its topic terms, a stem
     that begins one of them or that one begins ("editor": "edited"; a Spanish "dirección":
@@ -269,7 +272,7 @@ def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
     # "accuse": "alleged"), never for a name.
     found |= terms & {x for w in missing if not (w in needs.unknown and is_name(w)) for x in related(terms_of(w)[0])}
     if like is not None and missing:
-        own = [w for w in dict.fromkeys(re.findall(r"[^\W\d_][\w'-]{2,}", t.sentences[i].text))
+        own = [w for w in dict.fromkeys(re.findall(_WORD, t.sentences[i].text))
                if (x := terms_of(w)) and x[0] not in found]
         if own:
             # A word the report uses elsewhere may be met by one near it in meaning; one it
@@ -280,6 +283,11 @@ def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
     return found
 
 
+def beside(i: int, t: Tables) -> list[int]:
+    """Sentence ``i`` and the ones either side of it in the same document."""
+    return [j for j in range(max(0, i - 1), min(len(t.sentences), i + 2)) if t.sentences[j].doc_id == t.sentences[i].doc_id]
+
+
 def unnamed_words(chosen: list, needs: Needs, t: Tables, like=None) -> list[str]:
     """The question's words the report never uses that are names (``read.is_name``: "unicef",
     "obama", typed in lower case, so not among its names) and that no chosen sentence, or one
@@ -287,9 +295,8 @@ def unnamed_words(chosen: list, needs: Needs, t: Tables, like=None) -> list[str]
     names = [w for w in needs.unknown if is_name(w)]
     if not names or like is None:
         return names
-    near = sorted({j for c in chosen for j in range(max(0, c.index - 1), min(len(t.sentences), c.index + 2))
-                   if t.sentences[j].doc_id == t.sentences[c.index].doc_id})
-    own = list(dict.fromkeys(w for j in near for w in re.findall(r"[^\W\d_][\w'-]{2,}", t.sentences[j].text)))
+    near = sorted({j for c in chosen for j in beside(c.index, t)})
+    own = list(dict.fromkeys(w for j in near for w in re.findall(_WORD, t.sentences[j].text)))
     if not own:
         return names
     sims = like(names, own)
@@ -348,8 +355,7 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
         if cues & VALUE_CUES:
             if found := about_(i):
                 return near_value(t.sentences[i].text, cues, found, words=t.sentence_words[i])
-        elif any(about_(j) for j in range(max(0, i - 1), min(len(t.sentences), i + 2))
-                 if t.sentences[j].doc_id == t.sentences[i].doc_id):
+        elif any(about_(j) for j in beside(i, t)):
             return True
         return e5 and COSINE_SCALE * float(t.e5_matrix[i] @ qvec) + COSINE_SHIFT >= ON_TOPIC
 

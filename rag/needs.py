@@ -23,9 +23,9 @@ import math
 import re
 from dataclasses import dataclass
 
-from .lexicon import SPANISH_STOPWORDS, YEAR, fold, stemmer, terms_of, tokenize
+from .lexicon import YEAR, fold, stemmer, terms_of, tokenize
 from .places import countries, members
-from .question import cognates, counted, question_cues
+from .question import cognates, counted, question_cues, spanish_terms
 from .read import adverbs
 from .retrieve import asked_reference, asked_sections
 
@@ -82,9 +82,7 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
     years = tuple(n for n in names if YEAR.fullmatch(n))
     named = tuple(n for n in names if not YEAR.fullmatch(n))
     asked = set(tokenize([" ".join(named) + CUE_WORDS])[0])
-    # A Spanish function word is no cognate ("informe" is not "information").
-    terms = cognates(" ".join(w for w in re.findall(r"\w+", query) if fold(w.lower()) not in SPANISH_STOPWORDS), idf) \
-        if e5 else set(tokenize([query])[0])
+    terms = spanish_terms(query, idf) if e5 else set(tokenize([query])[0])
     # A year is checked as one ("not_year"), not as a topic a figure's sentence may meet alone;
     # an adverb says how, not what ("what did he say about cuba specifically").
     how = set(tokenize([" ".join(w for w in re.findall(r"[a-z]+", query.lower()) if w in adverbs())])[0])

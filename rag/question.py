@@ -18,7 +18,7 @@ import re
 import unicodedata
 
 from .chunk import names_in
-from .lexicon import NAME_STOP, URL, YEAR, fold, stopwords, words_of
+from .lexicon import NAME_STOP, SPANISH_STOPWORDS, URL, YEAR, fold, stopwords, words_of
 from .places import code, countries, members
 from . import read as read_mod
 from .read import COMMON_ZIPF, language  # noqa: F401  (the stages ask question.language)
@@ -123,6 +123,16 @@ def cognates(question: str, stems) -> set[str]:
         if any(w[:need] == stem[:need] for w in words):
             found.add(stem)
     return found
+
+
+def spanish_terms(question: str, stems) -> set[str]:
+    """``cognates`` of a Spanish question's words beyond its function words ("informe" is no
+    "information").
+
+    >>> sorted(spanish_terms("¿Cuándo legalizó el informe la prostitución?", {"legal", "prostitut", "inform"}))
+    ['legal', 'prostitut']
+    """
+    return cognates(" ".join(w for w in re.findall(r"\w+", question) if fold(w.lower()) not in SPANISH_STOPWORDS), stems)
 
 
 _FOLLOW = re.compile(fold(r"^(and|but|also|what about|how about|and what about|and how about|same for|"

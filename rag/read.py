@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Iterable
 
 from .chunk import names_in
-from .lexicon import NAME_STOP, fold, stopwords
+from .lexicon import NAME_STOP, fold, stemmer, stopwords
 from .places import REGIONS, abbreviations, countries
-from .senses import RELATED_ZIPF, SENSES
+from .senses import RELATED_ZIPF, SENSES, make_senses
 
 # Filler before (or after) the question itself, English and Spanish, as typed in a chat box.
 _FILLER_HEAD = re.compile(
@@ -238,9 +238,6 @@ def load_lexicon(path: Path | None) -> dict:
                 return data
         except (OSError, ValueError):
             pass  # missing or damaged: made again below
-    from .lexicon import stemmer
-    from .senses import make_senses
-
     zipf = _make_zipf()
     data = {"stamp": stamp, "zipf": zipf, "accented": _make_accented(), "gazetteer": _make_gazetteer(zipf),
             **make_senses(stemmer().stemWord, set(_make_international()))}
@@ -581,4 +578,4 @@ def _places(text: str) -> str:
             w if w in NAME_STOP | {"la", "el", "las", "los"} else w[:1].upper() + w[1:] for w in text[a:b].split())
         text = text[:a] + cased + text[b:]
     # "us" is mostly a word, but never after "the": "convicted in the us", "the us list".
-    return re.sub(r"\b(the|The|THE) us\b", r"\1 US", text)
+    return re.sub(r"\b(the) us\b", r"\1 US", text, flags=re.I)

