@@ -1,5 +1,6 @@
-"""The web app's pure parts: HTML/Markdown rendering, talking points, grades.
-
-``app.py`` wires these to Gradio; everything here is plain Python and tested
-in ``tests/test_app.py`` without a browser.
+"""The web app's parts. Plain Python, tested in ``tests/test_app.py`` without a browser:
+HTML/Markdown rendering, talking points, grades. Gradio wiring, one module per tab
+(``ask_tab``, ``points_tab``, ``evaluate_tab``, ``report_tab``), each with a ``layout``
+that makes its components and a ``wire`` that attaches their events; ``app.py`` puts
+the tabs together.
 """
