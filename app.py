@@ -238,7 +238,7 @@ def build(svc: Service, grading: Grading | None = None, verbose: bool = False):
         view = (f'<div class="points"><h3>Talking points: {render.esc(tp.heading)}</h3>{note}<ul>{items}</ul>'
                 f'<p class="meta">Quoted from the report, version {render.esc(svc.version)}; '
                 f'facts and figures first.</p></div>')
-        return view, tp.markdown, gr.DownloadButton(value=str(path), visible=True)
+        return view, tp.text, gr.DownloadButton(value=str(path), visible=True)
 
     # ---- Evaluate --------------------------------------------------------
     def grades_rows(token=""):
