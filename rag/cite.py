@@ -127,6 +127,45 @@ def source_of(doc_id: str, start: int, end: int, text: str, anchors_by_doc: dict
     return Source(best[1].n, best[1].title, best[1].url) if best else None
 
 
+# A body's name takes "the" in running English ("citing the European Commission") when
+# it opens with one of these words or is headed by one of these nouns; an acronym
+# ("UNODC", "IPS") or a proper name ("Palantir", "Aristegui Noticias") takes none.
+_ARTICLE_FIRST = {"european", "united", "international", "world", "global", "national", "federal", "inter-american"}
+_ARTICLE_HEAD = {"commission", "office", "organization", "organisation", "council", "agency", "parliament",
+                 "ministry", "department", "government", "assembly", "alliance", "court", "union", "nations",
+                 "secretariat", "bank", "fund", "programme", "program", "institute", "observatory"}
+
+
+def with_article(name: str) -> str:
+    """``name`` as it reads after "citing": "the" before a body's name that takes one.
+
+    >>> with_article("European Commission"), with_article("United Nations"), with_article("UNODC")
+    ('the European Commission', 'the United Nations', 'UNODC')
+    >>> with_article("Global Alliance Against Trafficking in Women"), with_article("The Boston Globe")
+    ('the Global Alliance Against Trafficking in Women', 'The Boston Globe')
+    >>> with_article("Office of the High Commissioner"), with_article("Aristegui Noticias"), with_article("")
+    ('the Office of the High Commissioner', 'Aristegui Noticias', '')
+    """
+    name = " ".join((name or "").split())
+    words = name.split()
+    if not words or words[0].lower() == "the" or (len(words) == 1 and words[0].isupper()):
+        return name
+    lows = [w.lower().strip(",.") for w in words]
+    if lows[0] in _ARTICLE_FIRST or any(w in _ARTICLE_HEAD for w in lows):
+        return f"the {name}"
+    return name
+
+
+def unlisted(quote: str) -> str:
+    """A quote without the list dash a report line opens with ("- The most powerful …"):
+    inside quotation marks the dash reads as part of the words.
+
+    >>> unlisted("- The most powerful countries …"), unlisted("Fifty - fifty")
+    ('The most powerful countries …', 'Fifty - fifty')
+    """
+    return re.sub(r"^\s*[-*•–]\s+", "", quote)
+
+
 LEADS = {  # the attribution before each quote, in the question's language
     "en": {"figure": "A figure caption in the report reads", "photo": "A photo credit in the report reads",
            "first": "The report states", "next": "It adds",

@@ -226,7 +226,9 @@ def test_talking_points_copy_and_download(open_page):
     n = page.locator("#tp-view li").count()
     assert 3 <= n <= 8
     md = page.input_value("#tp-md textarea")
-    assert md.startswith("## Talking points: Introduction") and md.count("\n- ") == n
+    # The copy box holds plain text for a document: no Markdown heading, link or escape.
+    assert md.startswith("Talking points: Introduction") and md.count("\n• ") == n
+    assert "##" not in md and "](" not in md and "\\" not in md
     assert page.locator("#tp-md button[aria-label*='opy'], #tp-md button[title*='opy']").count() >= 1
     shot(page, "laptop-talking-points")
     with page.expect_download() as dl:

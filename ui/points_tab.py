@@ -46,7 +46,7 @@ def layout(svc: Service) -> PointsTab:
                                elem_id="tp-topic", scale=2)
         make = gr.Button("Make talking points", variant="primary", elem_id="tp-make")
         view = gr.HTML("", js_on_load=None, elem_id="tp-view")
-        md = gr.Textbox(label="Markdown (copy into a brief)", lines=8, max_lines=20, interactive=False,
+        md = gr.Textbox(label="Text (copy into a document)", lines=8, max_lines=20, interactive=False,
                         buttons=["copy"], elem_id="tp-md")
         file = gr.DownloadButton("Download .md with footnotes", visible=False, elem_id="tp-download")
     return PointsTab(section, topic, make, view, md, file)
@@ -65,7 +65,7 @@ def wire(tab: PointsTab, svc: Service, new_dir: Callable[[], Path]) -> None:
                     gr.DownloadButton(value=None, visible=False))
         path = new_dir() / f"talking-points-{slug(tp.heading)}.md"
         path.write_text(tp.markdown_footnotes, encoding="utf-8")
-        return points_html(tp, svc.version), tp.markdown, gr.DownloadButton(value=str(path), visible=True)
+        return points_html(tp, svc.version), tp.text, gr.DownloadButton(value=str(path), visible=True)
 
     gr.on([tab.make.click, tab.topic.submit], make_points, [tab.section, tab.topic], [tab.view, tab.md, tab.file],
           **PRIVATE, **ANSWER_QUEUE)

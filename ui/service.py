@@ -45,12 +45,14 @@ class TalkingPoints:
     markdown: str = ""
     markdown_footnotes: str = ""
     note: str = ""
+    text: str = ""  # plain text to paste into a document (no Markdown)
 
     def to_dict(self) -> dict:
         return {"heading": self.heading, "note": self.note, "markdown": self.markdown,
-                "markdown_footnotes": self.markdown_footnotes,
+                "markdown_footnotes": self.markdown_footnotes, "text": self.text,
                 "points": [dict(text=p.text, section=p.section, page=p.page,
-                                source={"ref": p.source_ref, "title": p.source_title, "url": p.source_url}
+                                source={"ref": p.source_ref, "title": p.source_title, "url": p.source_url,
+                                        "publisher": p.source_publisher}
                                 if (p.source_title or p.source_url) else None) for p in self.points]}
 
 
@@ -234,69 +236,123 @@ class Service:
     # ------------------------------------------------------------ talking points
 
     def talking_points(self, section: int | None = None, topic: str = "") -> TalkingPoints:
-        """3–8 cited bullets for a section (by index) or a typed topic.
-        Raises ValueError with a message for an empty or too-long topic."""
+        """3–8 cited bullets for a section (by index), a typed topic, or a topic within a
+        section. Raises ValueError with a message for an empty or too-long topic."""
         import numpy as np
 
         T = self.p.tables
         topic = (topic or "").strip()
+        sec = None
+        if section is not None:
+            if not 0 <= int(section) < len(self.sections):
+                raise ValueError("Pick a section or type a topic.")
+            sec = self.sections[int(section)]
+        if not topic and sec is None:
+            raise ValueError("Pick a section or type a topic.")
+        sents, units = self._point_units()
+        row = {id(s): i for i, s in enumerate(T.sentences)}
+        rows = [row[id(s)] for s in sents]  # sentence list position -> row of T.sentence_matrix
+
+        def in_sec(u) -> bool:
+            return sec is not None and sec.start <= u.start < sec.end
+
+        note = ""
         if topic:
             from rag.question import clean_question
 
             topic = clean_question(topic)
-            gate = self.p.ask(topic)
-            if gate.abstained:
-                return TalkingPoints(topic, note="The report doesn’t cover this topic, so there are no "
-                                                 "talking points for it. Try a section instead.")
+            heading = f"{topic} in “{sec.title}”" if sec is not None else topic
+            if self.p.ask(topic).abstained:
+                where = f" (the section “{sec.title}” was not used)" if sec is not None else ""
+                return TalkingPoints(heading, note=f"The report doesn’t cover “{topic}”: it has nothing on it, so "
+                                                   f"there are no talking points for it{where}.")
             qvec = self.p.embedder.encode([topic])[0]
             words = {w for w in re.findall(r"\w+", topic.lower()) if len(w) > 3}
-            idx, rank = [], {}
+            rank = {}
             for r, passage in enumerate(self.p.search(topic, k=8), start=1):
                 for i in T.by_chunk.get(passage.chunk.chunk_id, ()):
-                    if i not in rank:
-                        rank[i] = r
-                        idx.append(i)
-            scores = {i: float(T.sentence_matrix[i] @ qvec)
-                      + 0.1 * bool(words & set(re.findall(r"\w+", T.sentences[i].text.lower())))
-                      - 0.01 * rank[i] for i in idx}
-            heading = topic
+                    rank.setdefault(i, r)
+            every, hits = {}, set()
+            for k, s in enumerate(sents):
+                if words & set(re.findall(r"\w+", s.text.lower())):
+                    hits.add(k)
+                every[k] = (float(T.sentence_matrix[rows[k]] @ qvec) + 0.1 * (k in hits)
+                            - 0.01 * rank.get(rows[k], 9))
+            scores = {k: v for k, v in every.items() if rows[k] in rank}  # the retrieved sentences
+            if sec is not None:
+                # On the topic in the section: it names the topic, or it is as close to it as
+                # the report's best sentences on it are (within select_points' margin, 0.25).
+                floor = max(scores.values(), default=1.0) - points_mod.MARGIN
+                on_topic = {k: v for k, v in every.items() if k in hits or v >= floor}
+                inside = [u for u in units if in_sec(u) and any(k in on_topic for k in u.core)]
+                if inside:
+                    units, scores = inside, on_topic
+                    note = f"Points on “{topic}” from the section “{sec.title}” only."
+                else:
+                    heading = topic
+                    note = (f"The section “{sec.title}” has nothing on “{topic}”: these points on it are "
+                            f"from the whole report.")
         else:
-            if section is None or not 0 <= int(section) < len(self.sections):
-                raise ValueError("Pick a section or type a topic.")
-            sec = self.sections[int(section)]
-            idx = [i for i, s in enumerate(T.sentences)
-                   if s.doc_id == self.report.doc_id and sec.start <= s.start < sec.end]
-            if not idx:
+            units = [u for u in units if in_sec(u)]
+            if not units:
                 return TalkingPoints(sec.title, note="This section has no sentences to quote.")
-            centre = T.sentence_matrix[idx].mean(axis=0)
+            core = sorted({k for u in units for k in u.core})
+            centre = T.sentence_matrix[[rows[k] for k in core]].mean(axis=0)
             centre = centre / (np.linalg.norm(centre) or 1.0)
-            scores = {i: float(T.sentence_matrix[i] @ centre) for i in idx}
+            scores = {k: float(T.sentence_matrix[rows[k]] @ centre) for k in core}
             heading = sec.title
+        publisher = {r.n: r.publisher for r in self.references}
         cands = []
-        for i in idx:
-            s = T.sentences[i]
-            if s.section in points_mod.SKIP_SECTIONS:
+        for u in units:
+            got = [scores[k] for k in u.core if k in scores]
+            if not got:
                 continue
-            src = self._source(s)
-            cands.append(points_mod.Candidate(s.text, s.section, s.page, scores[i],
+            src = self._unit_source(sents, u)
+            cands.append(points_mod.Candidate(u.text, u.section, u.page, max(got),
                                               src.title if src else None, src.url if src else None,
-                                              src.ref if src else None, s.start))
+                                              src.ref if src else None, u.start, u.end,
+                                              (publisher.get(src.ref) or None) if src else None))
         chosen = points_mod.select_points(cands)
-        tp = TalkingPoints(heading, chosen)
+        tp = TalkingPoints(heading, chosen, note=note)
         if not chosen:
             tp.note = "No sentence here reads as a talking point."
         elif len(chosen) < points_mod.MIN_POINTS:
-            tp.note = f"Only {len(chosen)} point(s): the report says little more on this."
+            tp.note = " ".join(filter(None, [note, f"Only {len(chosen)} point(s): the report says little more "
+                                                   f"on this."]))
         tp.markdown = points_mod.to_markdown(chosen, heading, self.title, self.version)
         tp.markdown_footnotes = points_mod.to_markdown(chosen, heading, self.title, self.version, footnotes=True)
+        tp.text = points_mod.to_text(chosen, heading, self.title, self.version)
         return tp
 
-    def _source(self, s):
+    def _point_units(self):
+        """The report's sentences in order and the talking-point units over them (built once:
+        ~140 sentences, a few ms)."""
+        if getattr(self, "_units", None) is None:
+            T = self.p.tables
+            sents = sorted((s for s in T.sentences if s.doc_id == self.report.doc_id), key=lambda s: s.start)
+            units = [u for u in points_mod.build_units(sents, self.report.text)
+                     if u.section not in points_mod.SKIP_SECTIONS]
+            self._units = (sents, units)
+        return self._units
+
+    def _unit_source(self, sents, u):
+        """The report's source for a unit: a link or a source named inside it, else one the
+        sentence just before it names in the same paragraph ("…, according to UNODC, … .
+        Generally, "…"" cites UNODC)."""
+        src = self._source_span(u.start, u.end, u.text)
+        if src is None and u.first > 0:
+            prev = sents[u.first - 1]
+            para = points_mod.paragraph_starts(sents[u.first - 1:u.first + 1], self.report.text)
+            if prev.section == u.section and not para[1]:
+                src = self._source_span(prev.start, prev.end, prev.text)
+        return src
+
+    def _source_span(self, start: int, end: int, text: str):
         from rag.cite import source_of
 
         T = self.p.tables
         try:
-            return source_of(s.doc_id, s.start, s.end, s.text, T.anchors, T.references)
+            return source_of(self.report.doc_id, start, end, text, T.anchors, T.references)
         except Exception:  # a citation chain is a bonus, never a failure
             return None
 
