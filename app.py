@@ -130,9 +130,10 @@ def build(svc: Service, grading: Grading | None = None, verbose: bool = False):
         return d
 
     with quiet_blocks(gr, verbose)(title=f"Ask the report: {svc.title}", fill_width=False, delete_cache=(3600, 3600)) as demo:
-        gr.HTML(f'<header class="app-head"><h1>Ask the report</h1><p class="sub">{render.esc(svc.title)}'
+        gr.HTML(f'<header class="app-head"><div class="head-row"><h1>Ask the report</h1>{THEME_PICK}</div>'
+                f'<p class="sub">{render.esc(svc.title)}'
                 f'{" · edited by " + render.esc(svc.editor) if svc.editor else ""}</p></header>',
-                js_on_load=None, elem_id="app-head")
+                js_on_load=THEME_PICK_JS, elem_id="app-head")
         with gr.Tabs(selected="ask") as tabs:
             ask = ask_tab.layout(svc)
             points = points_tab.layout(svc)
@@ -157,11 +158,98 @@ def theme():
     # Fonts: the Source Sans Pro files bundled with gradio (served by the app itself), then
     # system fonts; never a Google Fonts URL. Weights 400 and 700: gradio 6.31's SemiBold (600)
     # file is a 5 KB subset without most Latin letters, so bold text fell back glyph by glyph.
-    return gr.themes.Default(
+    base = gr.themes.Default(
         font=[gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "system-ui", "-apple-system", "Segoe UI", "Roboto",
               "Helvetica Neue", "Arial", "sans-serif"],
         font_mono=[gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "Menlo", "Consolas", "monospace"],
         primary_hue="blue", neutral_hue="slate")
+    # WCAG AA in both modes (tests/test_a11y.py runs axe-core over every tab): text >= 4.5:1,
+    # control borders >= 3:1. Light on white / dark on slate-950 (page) and slate-800 (blocks):
+    #   subdued text   slate-400 2.56:1 -> slate-600 7.58:1   | dark slate-300 9.85:1 (was 4.04:1 on slate-700)
+    #   accent, tabs   blue-500  3.68:1 -> blue-600  5.17:1   | dark blue-400 on slate-950 7.51:1
+    #   links          blue-600/visited blue-500 3.68:1 -> blue-700 6.70:1 | dark blue-500 3.98:1 -> blue-300 8.11:1
+    #   primary button white on blue-500 3.68:1 -> blue-600 5.17:1 (hover blue-700 6.70:1)
+    #   placeholder    slate-400 2.56:1 -> slate-500 4.76:1   | dark slate-500 3.07:1 -> slate-400 5.71:1
+    #   input, checkbox borders slate-200/300 1.2-1.5:1 -> slate-500 4.76:1 | dark slate-700 -> slate-500 3.07:1 / slate-400
+    return base.set(
+        body_text_color_subdued="*neutral_600", body_text_color_subdued_dark="*neutral_300",
+        color_accent="*primary_600",  # dark: blue-400, in ui/style.css (the theme has no dark accent)
+        link_text_color="*secondary_700", link_text_color_visited="*secondary_700",
+        link_text_color_hover="*secondary_800", link_text_color_active="*secondary_800",
+        link_text_color_dark="*secondary_300", link_text_color_visited_dark="*secondary_300",
+        link_text_color_hover_dark="*secondary_200", link_text_color_active_dark="*secondary_200",
+        block_label_text_color="*neutral_600", block_title_text_color="*neutral_600",
+        input_placeholder_color="*neutral_500", input_placeholder_color_dark="*neutral_400",
+        input_border_color="*neutral_500", input_border_color_dark="*neutral_500",
+        input_border_color_hover="*neutral_600", input_border_color_hover_dark="*neutral_400",
+        input_border_color_focus="*secondary_600", input_border_color_focus_dark="*secondary_400",
+        checkbox_border_color="*neutral_500", checkbox_border_color_dark="*neutral_400",
+        checkbox_background_color_selected_dark="*primary_600",
+        button_primary_background_fill="*primary_600", button_primary_background_fill_hover="*primary_700",
+        button_primary_background_fill_dark="*primary_600", button_primary_background_fill_hover_dark="*primary_700",
+    )
+
+
+# The theme toggle (light / dark / system), kept in localStorage: nothing leaves the page.
+# Gradio marks dark mode with a ``dark`` class on <body> (from ``?__theme=`` or the system
+# setting); an explicit choice here wins, also when gradio or the system flips it later.
+# Loaded in <head> (applied before most of the page draws) and again by the header's toggle.
+THEME_JS = """
+if (!window.ragTheme) {
+  const KEY = 'rag-theme', dark = window.matchMedia('(prefers-color-scheme: dark)');
+  const get = () => { try { const v = localStorage.getItem(KEY); return v === 'light' || v === 'dark' ? v : 'system'; } catch (e) { return 'system'; } };
+  const want = () => {
+    const p = get(); if (p !== 'system') return p;
+    const u = new URLSearchParams(location.search).get('__theme');
+    return u === 'light' || u === 'dark' ? u : (dark.matches ? 'dark' : 'light');
+  };
+  const apply = () => {
+    const b = document.body; if (!b) return;
+    const d = want() === 'dark';
+    if (b.classList.contains('dark') !== d) b.classList.toggle('dark', d);
+    document.documentElement.style.colorScheme = d ? 'dark' : 'light';
+    document.querySelectorAll('.theme-pick input').forEach((i) => { i.checked = i.value === get(); });
+  };
+  const set = (v) => { try { v === 'system' ? localStorage.removeItem(KEY) : localStorage.setItem(KEY, v); } catch (e) {} apply(); };
+  window.ragTheme = { get, set, apply };
+  const watch = () => { apply(); new MutationObserver(apply).observe(document.body, { attributes: true, attributeFilter: ['class'] }); };
+  dark.addEventListener('change', apply);
+  document.body ? watch() : document.addEventListener('DOMContentLoaded', watch);
+}
+"""
+# ARIA that gradio 6.31's own components get wrong (axe-core, serious or critical), set right
+# after each render: the chatbot's example questions are buttons in a role="list" (critical:
+# aria-required-children), so the list becomes a labelled group; an empty image shows a div with
+# only aria-label (serious: aria-prohibited-attr), so it gets role="img".
+A11Y_JS = """
+if (!window.ragAria) {
+  window.ragAria = true;
+  let queued = false;
+  const fix = () => {
+    queued = false;
+    document.querySelectorAll('.examples[role=list]').forEach((e) => {
+      if (![...e.children].some((c) => c.getAttribute('role') === 'listitem')) {
+        e.setAttribute('role', 'group'); e.setAttribute('aria-label', 'Example questions');
+      }
+    });
+    document.querySelectorAll('div.empty[aria-label]:not([role])').forEach((e) => e.setAttribute('role', 'img'));
+  };
+  const start = () => new MutationObserver(() => { if (!queued) { queued = true; requestAnimationFrame(fix); } })
+    .observe(document.body, { childList: true, subtree: true });
+  document.body ? start() : document.addEventListener('DOMContentLoaded', start);
+}
+"""
+THEME_HEAD = f"<script>{THEME_JS}</script><script>{A11Y_JS}</script>"
+# The header's toggle: native radio buttons in a fieldset (keyboard: Tab, then arrow keys).
+THEME_PICK = ('<fieldset class="theme-pick"><legend>Theme</legend>'
+              + "".join(f'<label><input type="radio" name="rag-theme" value="{v}"> {v.title()}</label>'
+                        for v in ("light", "dark", "system")) + '</fieldset>')
+THEME_PICK_JS = THEME_JS + """
+element.querySelectorAll('.theme-pick input').forEach((i) => {
+  i.checked = i.value === window.ragTheme.get();
+  i.addEventListener('change', () => { if (i.checked) window.ragTheme.set(i.value); });
+});
+"""
 
 
 def main(argv=None) -> int:
@@ -205,7 +293,7 @@ def main(argv=None) -> int:
     gc.freeze()
     gc.enable()
     signal.signal(signal.SIGTERM, on_sigterm)
-    demo.launch(theme=theme(), css=CSS_FILE.read_text(encoding="utf-8"), **launch_kwargs(args))
+    demo.launch(theme=theme(), css=CSS_FILE.read_text(encoding="utf-8"), head=THEME_HEAD, **launch_kwargs(args))
     return 0
 
 

@@ -79,7 +79,8 @@ def layout(svc: Service, grading: Grading) -> EvaluateTab:
                 run_upload = gr.Button("Run the uploaded file", elem_id="eval-run-upload")
         summary = gr.HTML("", js_on_load=None, elem_id="eval-summary")
         chart = gr.Image(label="Answer accuracy by kind", show_label=False, type="filepath",
-                         interactive=False, elem_id="eval-chart", buttons=[])
+                         interactive=False, elem_id="eval-chart", buttons=[],
+                         alt_text="Bar chart of answer accuracy by kind of question (the figures in the table above)")
         rows = gr.Dataframe(headers=EVAL_COLUMNS, value=[], interactive=False, wrap=True,
                             elem_id="eval-table", max_height=420, buttons=["fullscreen"],
                             column_widths=["8%", "20%", "34%", "14%", "6%", "6%", "6%", "6%"])

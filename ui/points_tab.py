@@ -39,11 +39,13 @@ def layout(svc: Service) -> PointsTab:
     with gr.Tab("Talking points", id="points", elem_id="tab-points"):
         gr.Markdown("Pick a section **or** type a topic: you get 3–8 bullet points quoted from the report, "
                     "facts and figures first, each with its section, page and the report's own source.")
-        with gr.Row(equal_height=True):
+        # Side by side on laptops; stacked below ~620 px (each needs 280 px), so on a phone the
+        # chosen section is not cut and its options are not squeezed into a half-width list.
+        with gr.Row(equal_height=True, elem_id="tp-pick"):
             section = gr.Dropdown(choices=svc.section_choices(SKIP_SECTIONS), value=None,
-                                  label="Section", elem_id="tp-section", scale=2)
+                                  label="Section", elem_id="tp-section", scale=2, min_width=280)
             topic = gr.Textbox(label="…or a topic (used if filled in)", placeholder="e.g. children, Europe",
-                               elem_id="tp-topic", scale=2)
+                               elem_id="tp-topic", scale=2, min_width=280)
         make = gr.Button("Make talking points", variant="primary", elem_id="tp-make")
         view = gr.HTML("", js_on_load=None, elem_id="tp-view")
         md = gr.Textbox(label="Text (copy into a document)", lines=8, max_lines=20, interactive=False,
