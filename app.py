@@ -5,7 +5,8 @@
 
 Builds the index first if it is missing. Offline: no CDN, no web fonts from
 outside, no analytics. Questions are not logged unless RAG_LOG_QUESTIONS=1.
-Grades live in SQLite under RAG_DATA_DIR (default ./data); a damaged store or a read-only
+Grades (SQLite) and the Evaluate tab's last run (last_run.json) live under RAG_DATA_DIR
+(default ./data); a damaged store or a read-only
 folder is reported in the Evaluate tab and never stops the app. Beyond loopback the
 Evaluate tab needs the token in RAG_GRADER_TOKEN (ui/access.py).
 
@@ -76,7 +77,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--port", type=int, default=env_int("RAG_PORT", 7860),
                     help="port (env RAG_PORT; default 7860)")
     ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("RAG_DATA_DIR") or ROOT / "data"),
-                    help="where grades are stored (env RAG_DATA_DIR; default ./data)")
+                    help="where grades and the last evaluation run are kept (env RAG_DATA_DIR; default ./data)")
     ap.add_argument("--concurrency", type=int, default=env_int("RAG_CONCURRENCY", 2),
                     help="answers computed at once (env RAG_CONCURRENCY; default 2, one per core)")
     ap.add_argument("--queue-size", type=int, default=env_int("RAG_QUEUE_SIZE", 200),

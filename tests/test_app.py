@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import html
+import json
 import os
 import re
 import sqlite3
@@ -21,7 +22,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from ui import points, render  # noqa: E402
+from ui.access import grader_access  # noqa: E402
 from ui.grades import GradeStore  # noqa: E402
+from ui.grading import Grading  # noqa: E402
 from conftest import start_app  # noqa: E402
 from ui.service import EvalRun, Service, clean_history, eval_table, summary_html  # noqa: E402
 
@@ -287,11 +290,83 @@ def test_csv_export(tmp_path):
     store.add("q1", "Who, exactly?", 'He said "no"\nthen left', "wrong", "=HYPERLINK(\"http://x\")")
     store.add("q2", "Second", "ok", "correct", "")
     path = store.export_csv(tmp_path / "out" / "grades.csv")
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
     assert [r["question_id"] for r in rows] == ["q1", "q2"]  # oldest first
     assert rows[0]["answer"] == 'He said "no"\nthen left' and rows[0]["grade"] == "wrong"
     assert rows[0]["comment"].startswith("'=")  # a formula is kept as text
-    assert set(rows[0]) >= {"created_at", "question", "expected", "report_version", "comment"}
+    assert set(rows[0]) >= {"created_at", "question", "expected", "report_version", "comment", "grader", "history"}
+
+
+def test_a_second_grade_replaces_the_first_and_keeps_it_as_history(tmp_path):
+    store = GradeStore(tmp_path / "g.sqlite3")
+    store.add("q1", "Who?", "Argos", "partly", "unsure", "Argos", "v1", grader="Ana")
+    store.add("q2", "Where?", "Quito", "correct", "", "", "v1", grader="Bo")
+    store.add("q1", "Who?", "Argos", "wrong", "on reflection", "Argos", "v1", grader="  Bo\n ")
+    store.add("q1", "Who?", "Another answer", "correct", "", "", "v2", grader="Ana")  # a new answer: its own grade
+    cur = store.current()
+    assert [(g["question_id"], g["answer"], g["grade"], g["grader"]) for g in cur] == [
+        ("q1", "Argos", "wrong", "Bo"), ("q2", "Quito", "correct", "Bo"), ("q1", "Another answer", "correct", "Ana")]
+    assert [(h["grade"], h["grader"], h["comment"]) for h in cur[0]["history"]] == [("partly", "Ana", "unsure")]
+    assert store.count() == 4  # nothing overwritten
+    assert store.latest()[("q1", "Argos")]["grade"] == "wrong"
+    rows = list(csv.DictReader(store.export_csv(tmp_path / "g.csv").open(encoding="utf-8-sig")))
+    assert [(r["question_id"], r["grade"], r["times_graded"]) for r in rows] == [
+        ("q1", "wrong", "2"), ("q2", "correct", "1"), ("q1", "correct", "1")]
+    assert json.loads(rows[0]["history"])[0]["grader"] == "Ana" and rows[1]["history"] == ""
+    listed, msg = Grading(store, grader_access("127.0.0.1", {})).rows("")
+    assert msg == "" and len(listed) == 3 and listed[0][1] == "q1" and listed[0][3] == "correct"
+    by_answer = {r[1] + r[3]: r for r in listed}
+    assert by_answer["q1wrong"][4] == "Bo" and by_answer["q1wrong"][6].startswith("partly (Ana, ")
+
+
+def test_a_store_from_before_graders_gets_the_column(tmp_path):
+    db = tmp_path / "old.sqlite3"
+    with sqlite3.connect(db) as con:  # the schema as it was, with one grade in it
+        con.execute("CREATE TABLE grades (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, "
+                    "question_id TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL, expected TEXT NOT NULL "
+                    "DEFAULT '', report_version TEXT NOT NULL DEFAULT '', grade TEXT NOT NULL, comment TEXT NOT NULL "
+                    "DEFAULT '')")
+        con.execute("INSERT INTO grades (created_at, question_id, question, answer, grade) "
+                    "VALUES ('2024-01-01T00:00:00.000', 'q1', 'Q', 'A', 'correct')")
+    store = GradeStore(db)
+    assert store.problem == ""
+    store.add("q1", "Q", "A", "wrong", grader="Ana")
+    g = store.current()[0]
+    assert g["grade"] == "wrong" and g["grader"] == "Ana" and g["history"][0]["grader"] == ""
+
+
+def test_grading_refuses_a_save_without_a_grade(tmp_path):
+    from ui.grades import clean_grader
+
+    store = GradeStore(tmp_path / "g.sqlite3")
+    grading = Grading(store, grader_access("127.0.0.1", {}))
+    stored, msg = grading.save("", {"id": "q1", "question": "Q", "answer": "A"}, None, "", "v1", "Ana")
+    assert not stored and "Pick a grade" in msg and store.count() == 0
+    stored, msg = grading.save("", {"id": "q1", "question": "Q", "answer": "A"}, "wrong", "", "v1", " \t")
+    assert not stored and "Type your name" in msg and store.count() == 0
+    assert clean_grader("\x1b[31mAna\x00") == "[31mAna" and clean_grader("x" * 200) == "x" * 80
+
+
+def test_last_run_round_trip_and_a_bad_file_is_reported(tmp_path):
+    from ui import last_run
+
+    rows = [{"id": "q1", "question": "Q <b>", "answer": "A", "expected": "", "correct": False, "cited": None,
+             "latency_ms": 2.5}]
+    run = last_run.make(rows, {"questions": 1, "answer_accuracy": 0.0}, {}, "four.jsonl", "v1", 1.23)
+    assert last_run.load(tmp_path) is None  # nothing saved yet
+    path = last_run.save(tmp_path / "data", run)
+    assert json.loads(path.read_text(encoding="utf-8")) == last_run.load(tmp_path / "data") == run
+    assert [p.name for p in path.parent.iterdir()] == ["last_run.json"]  # no temporary file left
+    path.write_text('{"format": 1, "rows": [{"id": 3}]', encoding="utf-8")  # cut short
+    with pytest.raises(last_run.LastRunError, match="not JSON"):
+        last_run.load(tmp_path / "data")
+    path.write_text(json.dumps({**run, "rows": [{"id": "q1"}]}), encoding="utf-8")
+    with pytest.raises(last_run.LastRunError, match="lacks question"):
+        last_run.load(tmp_path / "data")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(last_run.LastRunError, match="not kept"):
+        last_run.save(tmp_path / "file", run)  # the data "folder" is a file
 
 
 # ---------------------------------------------------------------- eval table

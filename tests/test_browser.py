@@ -251,7 +251,7 @@ def test_eval_run_grade_and_grade_survives_restart(open_page, app, tmp_path):
     page.click("#eval-run-upload")
     page.wait_for_selector("#eval-summary .metric")
     assert "3 questions" in page.inner_text("#eval-summary")
-    page.wait_for_selector("#eval-chart img")
+    page.wait_for_selector("#eval-chart .bar")
     table = page.inner_text("#eval-table")
     assert "b1" in table and "b3" in table and "<b>now</b>" in table and "(should refuse)" in table
     shot(page, "laptop-evaluate")
@@ -259,6 +259,7 @@ def test_eval_run_grade_and_grade_survives_restart(open_page, app, tmp_path):
     page.wait_for_selector("#grade-target :text('b2')")
     page.locator("#grade-choice label", has_text="partly").click()
     page.fill("#grade-comment textarea, #grade-comment input", "graded by the browser test")
+    page.fill("#grade-grader textarea, #grade-grader input", "Browser Test")
     page.click("#grade-save")
     wait_text(page, "#grades-table", "graded by the browser test")
     wait_text(page, "#eval-table", "partly")
@@ -275,8 +276,8 @@ def test_eval_run_grade_and_grade_survives_restart(open_page, app, tmp_path):
     link.wait_for()
     with page.expect_download() as dl:
         link.click()
-    csv_text = Path(dl.value.path()).read_text(encoding="utf-8")
-    assert "graded by the browser test" in csv_text and "b2" in csv_text
+    csv_text = Path(dl.value.path()).read_text(encoding="utf-8-sig")
+    assert "graded by the browser test" in csv_text and "b2" in csv_text and "Browser Test" in csv_text
 
 
 # ---------------------------------------------------------------- every tab, two widths
@@ -302,7 +303,7 @@ def test_screenshots_of_every_tab(open_page, name, viewport, tmp_path):
     page.wait_for_selector("#eval-upload .file-preview")
     page.click("#eval-run-upload")
     page.wait_for_selector("#eval-summary .metric")
-    page.wait_for_selector("#eval-chart img")
+    page.wait_for_selector("#eval-chart .bar")
     no_sideways_scroll(page)
     shot(page, f"{name}-4-evaluate")
     go_tab(page, "Report")

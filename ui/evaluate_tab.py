@@ -1,5 +1,7 @@
 """The Evaluate tab: run the known questions (or an uploaded JSONL file), grade the answers,
-export the grades. Grade operations and their messages are in grading.py."""
+export the grades. Grade operations and their messages are in grading.py; what a run
+shows is in eval_view.py; the last run is kept in the data folder (last_run.py), so its
+results are there again after a reload or a restart."""
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -7,11 +9,17 @@ from pathlib import Path
 
 import gradio as gr
 
-from . import render
+from . import eval_view, last_run, render
 from .events import PRIVATE
 from .grades import GRADES
-from .grading import Grading
-from .service import EVAL_COLUMNS, Service, eval_table, summary_html
+from .grading import GRADE_COLUMNS, Grading
+from .service import Service, eval_rows, summary_html
+
+EMPTY_TARGET = '<div class="grade-target empty">No answer picked yet: click a row of the results.</div>'
+NO_RUN = '<p class="meta eval-head">No run yet: run the built-in set or upload a question file.</p>'
+# The grader's name is kept in the browser (localStorage) so it need not be typed again. The name
+# is not a secret; the fixed key only lets the stored value be read again after a restart.
+GRADER_KEY = "rag-grader-name"
 
 
 @dataclass(frozen=True)
@@ -22,41 +30,58 @@ class EvaluateTab:
     upload: gr.File
     run_upload: gr.Button
     summary: gr.HTML
-    chart: gr.Image
+    wrong_only: gr.Checkbox
     rows: gr.Dataframe
-    rows_state: gr.State  # per row: id, question, answer, expected and the table row
+    run: gr.State  # the run shown (last_run.make's form), or None
     picked: gr.State
     target: gr.HTML
     grade: gr.Radio
     comment: gr.Textbox
+    grader: gr.Textbox
+    grader_kept: gr.BrowserState
     save: gr.Button
     grades_table: gr.Dataframe
     export: gr.Button
     export_file: gr.File
 
 
-def grade_target_html(r: dict) -> str:
-    """The picked answer, shown over the grade buttons.
+def grade_target_html(r: dict, current: dict | None = None) -> str:
+    """The picked answer, shown over the grade buttons, with its current grade if it has one.
 
     >>> grade_target_html({"id": "q1", "question": "Who?", "answer": "<b>", "expected": ""})
     '<div class="grade-target"><div><b>q1</b> · Who?</div><div class="ans">&lt;b&gt;</div><div class="exp">Expected: –</div></div>'
+    >>> "Graded <b>partly</b> by Ana" in grade_target_html({"id": "q1", "question": "", "answer": "", "expected": ""},
+    ...                                                    {"grade": "partly", "grader": "Ana", "history": [{}]})
+    True
     """
+    now = ""
+    if current:
+        by = f" by {render.esc(current.get('grader'))}" if current.get("grader") else ""
+        n = len(current.get("history") or [])
+        was = f"; {n} earlier grade{'s' * (n != 1)} kept" if n else ""
+        now = (f'<div class="now">Graded <b>{render.esc(current["grade"])}</b>{by}{was}. Saving again '
+               f'replaces this grade; the earlier ones stay in the history.</div>')
     return (f'<div class="grade-target"><div><b>{render.esc(r["id"])}</b> · {render.esc(r["question"])}</div>'
             f'<div class="ans">{render.esc(r["answer"])}</div>'
-            f'<div class="exp">Expected: {render.esc(r["expected"] or "–")}</div></div>')
+            f'<div class="exp">Expected: {render.esc(r["expected"] or "–")}</div>{now}</div>')
 
 
-def regraded(rows_state: list[dict], latest: dict) -> list[list]:
-    """The results table with its last column (the grade) from ``latest``, keyed by (id, answer).
+def table(run: dict | None, latest: dict, wrong_only: bool) -> list[list]:
+    """The results table for ``run`` with the current grades.
 
-    >>> regraded([{"id": "q1", "answer": "a", "row": ["q1", "a", ""]}], {("q1", "a"): {"grade": "correct"}})
-    [['q1', 'a', 'correct']]
+    >>> table({"rows": [{"id": "a", "question": "Q", "answer": "x", "expected": "", "correct": False,
+    ...         "cited": None, "latency_ms": 1}]}, {}, True)
+    [['a', 'Q', 'x', '', 'no', '–', 1.0, '']]
     """
-    rows = []
-    for r in rows_state or []:
-        g = latest.get((r["id"], r["answer"]))
-        rows.append(r["row"][:-1] + [g["grade"] if g else ""])
-    return rows
+    return [eval_view.table_row(r, r["grade"]) for r in eval_view.shown((run or {}).get("rows", []), latest, wrong_only)]
+
+
+def run_html(run: dict | None, version: str) -> str:
+    """The summary, with what was run and the chart; a hint when nothing has been run."""
+    if not run:
+        return NO_RUN
+    return (eval_view.head_html(run, version) + summary_html(run["summary"], run["kinds"])
+            + eval_view.chart_html(run["summary"], run["kinds"]))
 
 
 def layout(svc: Service, grading: Grading) -> EvaluateTab:
@@ -64,7 +89,7 @@ def layout(svc: Service, grading: Grading) -> EvaluateTab:
     with gr.Tab("Evaluate", id="evaluate", elem_id="tab-evaluate"):
         gr.Markdown("Run the built-in known questions, or upload a JSONL file in the same schema "
                     "(`id`, `question`, `answers`, `evidence`, optional `kind`, `history`). "
-                    "Click a row to grade its answer; grades are kept across restarts.")
+                    "Click a row to grade its answer. Grades and the last run's results are kept across restarts.")
         status = gr.HTML(grading.status_html(), js_on_load=None, elem_id="grade-status")
         token = gr.Textbox(label="Grader token", type="password", max_length=200,
                            visible=bool(grading.access.token), elem_id="grader-token",
@@ -74,47 +99,57 @@ def layout(svc: Service, grading: Grading) -> EvaluateTab:
                 run_builtin = gr.Button(f"Run the built-in set ({svc.builtin_count} questions)",
                                         variant="primary", elem_id="eval-run-builtin")
             with gr.Column(scale=2, min_width=260):
+                # 170 px: at 100 the drop zone cut off its own "Click to Upload"; the default is 240.
                 upload = gr.File(label="…or upload a question file (.jsonl)", file_types=[".jsonl"],
-                                 type="filepath", elem_id="eval-upload", height=100)
+                                 type="filepath", elem_id="eval-upload", height=170)
                 run_upload = gr.Button("Run the uploaded file", elem_id="eval-run-upload")
-        summary = gr.HTML("", js_on_load=None, elem_id="eval-summary")
-        chart = gr.Image(label="Answer accuracy by kind", show_label=False, type="filepath",
-                         interactive=False, elem_id="eval-chart", buttons=[],
-                         alt_text="Bar chart of answer accuracy by kind of question (the figures in the table above)")
-        rows = gr.Dataframe(headers=EVAL_COLUMNS, value=[], interactive=False, wrap=True,
+        summary = gr.HTML(NO_RUN, js_on_load=None, elem_id="eval-summary")
+        wrong_only = gr.Checkbox(label="Wrong answers only (graded wrong, or not graded and the check says no)",
+                                 value=False, elem_id="eval-wrong-only")
+        rows = gr.Dataframe(headers=eval_view.COLUMNS, value=[], interactive=False, wrap=True,
                             elem_id="eval-table", max_height=420, buttons=["fullscreen"],
-                            column_widths=["8%", "20%", "34%", "14%", "6%", "6%", "6%", "6%"])
-        rows_state, picked = gr.State([]), gr.State(None)
+                            column_widths=eval_view.WIDTHS)
+        run, picked = gr.State(None), gr.State(None)
         with gr.Group(elem_id="grade-box"):
-            target = gr.HTML('<div class="grade-target empty">No answer picked yet.</div>',
-                             js_on_load=None, elem_id="grade-target")
+            target = gr.HTML(EMPTY_TARGET, js_on_load=None, elem_id="grade-target")
             with gr.Row(equal_height=True):
-                grade = gr.Radio(list(GRADES), value="correct", label="Grade", elem_id="grade-choice", scale=1)
+                grade = gr.Radio(list(GRADES), value=None, label="Grade", elem_id="grade-choice", scale=1, min_width=290)
                 comment = gr.Textbox(label="Comment", placeholder="optional", elem_id="grade-comment",
                                      scale=2, max_length=4000)
+                grader = gr.Textbox(label="Your name", placeholder="saved with each grade",
+                                    elem_id="grade-grader", scale=1, max_length=80)
             save = gr.Button("Save grade", variant="primary", elem_id="grade-save")
-        gr.Markdown("#### Saved grades")
-        grades_table = gr.Dataframe(headers=["when", "id", "question", "grade", "comment"], value=[],
-                                    interactive=False, wrap=True, elem_id="grades-table", max_height=300,
-                                    buttons=["fullscreen"])
+        grader_kept = gr.BrowserState("", storage_key=GRADER_KEY, secret=GRADER_KEY)
+        gr.Markdown("#### Saved grades (one per answer; earlier grades are kept as its history)")
+        grades_table = gr.Dataframe(headers=GRADE_COLUMNS, value=[], interactive=False, wrap=True,
+                                    elem_id="grades-table", max_height=300, buttons=["fullscreen"])
         with gr.Row():
             export = gr.Button("Export grades (CSV)", elem_id="grades-export", size="sm", scale=0,
                                min_width=200)
             export_file = gr.File(label="grades.csv", visible=False, elem_id="grades-csv", height=70)
-    return EvaluateTab(status, token, run_builtin, upload, run_upload, summary, chart, rows, rows_state, picked,
-                       target, grade, comment, save, grades_table, export, export_file)
+    return EvaluateTab(status, token, run_builtin, upload, run_upload, summary, wrong_only, rows, run, picked,
+                       target, grade, comment, grader, grader_kept, save, grades_table, export, export_file)
 
 
 def wire(tab: EvaluateTab, svc: Service, grading: Grading, new_dir: Callable[[], Path], demo: gr.Blocks) -> None:
-    """Running a set, picking a row, saving and exporting grades; the saved grades are listed when
-    ``demo`` loads. Charts and CSV files go to fresh folders from ``new_dir``."""
-    def grades_rows(token=""):
-        rows, msg = grading.rows(token)
-        return rows, grading.status_html(msg)
+    """Running a set, filtering, picking a row, saving and exporting grades; when ``demo`` loads,
+    the saved grades and the last run are shown. CSV files go to fresh folders from ``new_dir``."""
+    def load_all(token=""):
+        """-> saved grades, status, summary, results table, run."""
+        listed, msg = grading.rows(token)
+        if grading.access.refuse(token):
+            return listed, grading.status_html(msg), NO_RUN, [], None
+        try:
+            run = last_run.load(svc.data_dir)
+        except last_run.LastRunError as e:
+            run, msg = None, msg or str(e)
+        return (listed, grading.status_html(msg), run_html(run, svc.version),
+                table(run, grading.latest(token), False), run)
 
     def run_eval(upload, which, token, progress):
+        """-> summary, results table, run, wrong-only box, status."""
         if msg := grading.access.refuse(token):
-            return grading.status_html(msg), gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), grading.status_html(msg)
         try:
             if which == "upload":
                 if not upload:
@@ -125,19 +160,19 @@ def wire(tab: EvaluateTab, svc: Service, grading: Grading, new_dir: Callable[[],
         except (OSError, ValueError) as e:  # shown escaped, without the server's temp path
             msg = str(e).replace(str(upload or ""), Path(upload or "file").name) if upload else str(e)
             return (f'<div class="refusal" role="alert">Cannot run this file: {render.esc(msg)}</div>',
-                    gr.skip(), gr.skip(), gr.skip())
+                    gr.skip(), gr.skip(), gr.skip(), gr.skip())
         t0 = time.perf_counter()
-        run = svc.run_eval(questions, progress=lambda i, n: progress(i / max(n, 1), desc=f"{i}/{n} questions"))
-        from eval.run import chart
-
-        chart_path = new_dir() / "chart.png"
-        chart(chart_path, run.summary, run.kinds)
-        rows = eval_table(run, grading.latest(token))
-        state = [{"id": str(q["id"]), "question": q["question"], "answer": rec.get("answer", ""), "expected": row[3],
-                  "row": row} for q, rec, row in zip(run.questions, run.records, rows)]
-        head = (f'<p class="meta">{len(questions)} questions in {time.perf_counter() - t0:.1f} s, '
-                f'report version {render.esc(svc.version)}. Click a row to grade its answer.</p>')
-        return head + summary_html(run.summary, run.kinds), str(chart_path), rows, state
+        result = svc.run_eval(questions, progress=lambda i, n: progress(i / max(n, 1), desc=f"{i}/{n} questions"))
+        source = "the built-in set" if which == "builtin" else Path(upload).name
+        run = last_run.make(eval_rows(result), result.summary, result.kinds, source, svc.version,
+                            time.perf_counter() - t0)
+        try:
+            last_run.save(svc.data_dir, run)
+            note = ""
+        except last_run.LastRunError as e:  # the results are shown all the same
+            note = str(e)
+        return (run_html(run, svc.version), table(run, grading.latest(token), False), run, False,
+                grading.status_html(note))
 
     def run_builtin_set(up, token, progress=gr.Progress()):
         return run_eval(up, "builtin", token, progress)
@@ -145,26 +180,35 @@ def wire(tab: EvaluateTab, svc: Service, grading: Grading, new_dir: Callable[[],
     def run_uploaded_set(up, token, progress=gr.Progress()):
         return run_eval(up, "upload", token, progress)
 
-    def pick_row(rows_state, evt: gr.SelectData):
-        rows_state = rows_state or []
+    def refilter(run, wrong_only, token):
+        return table(run, grading.latest(token), wrong_only)
+
+    def pick_row(run, wrong_only, token, evt: gr.SelectData):
+        latest = grading.latest(token)
+        listed = eval_view.shown((run or {}).get("rows", []), latest, wrong_only)
         rid = (evt.row_value or [None])[0] if isinstance(evt.row_value, list) else None
-        r = next((x for x in rows_state if rid is not None and x["id"] == str(rid)), None)
-        if r is None:  # fall back on the row number
+        r = next((x for x in listed if rid is not None and x["id"] == str(rid)), None)
+        if r is None:  # fall back on the row number, in the table as shown
             i = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-            r = rows_state[i] if isinstance(i, int) and 0 <= i < len(rows_state) else None
+            r = listed[i] if isinstance(i, int) and 0 <= i < len(listed) else None
         if r is None:
             return gr.skip(), gr.skip()
-        return r, grade_target_html(r)
+        return r, grade_target_html(r, latest.get((r["id"], r["answer"])))
 
-    def save_grade(token, row, grade, comment, rows_state):
-        stored, msg = grading.save(token, row, grade, comment, svc.version)
+    def save_grade(token, row, grade, comment, grader, run, wrong_only):
+        """-> saved grades, grade, comment, results table, status, picked answer."""
+        stored, msg = grading.save(token, row, grade, comment, svc.version, grader or "")
         if not stored:  # nothing is acknowledged that was not committed
             gr.Warning(msg)
-            return gr.skip(), gr.skip(), gr.skip(), grading.status_html(msg)
-        gr.Info("Grade saved.")
-        rows = regraded(rows_state, grading.latest(token))
-        listed, status = grades_rows(token)
-        return listed, "", rows if rows else gr.skip(), status
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), grading.status_html(msg), gr.skip()
+        latest = grading.latest(token)
+        current = latest.get((row["id"], row["answer"]))
+        gr.Info("Grade updated; the earlier one is kept in its history." if current and current["history"]
+                else "Grade saved.")
+        listed, status = grading.rows(token)
+        # The grade and comment clear, so the next answer is never saved with this one's grade by mistake.
+        return (listed, None, "", table(run, latest, wrong_only) if run else gr.skip(),
+                grading.status_html(status), grade_target_html(row, current))
 
     def export_grades(token):
         path, msg = grading.export(token, new_dir() / "grades.csv")
@@ -173,13 +217,22 @@ def wire(tab: EvaluateTab, svc: Service, grading: Grading, new_dir: Callable[[],
             return gr.File(value=None, visible=False), grading.status_html(msg)
         return gr.File(value=str(path), visible=True), grading.status_html()
 
-    eval_out = [tab.summary, tab.chart, tab.rows, tab.rows_state]
-    one_run = {"concurrency_id": "eval", "concurrency_limit": 1}
+    eval_out = [tab.summary, tab.rows, tab.run, tab.wrong_only, tab.status]
+    # One progress bar, over the summary: it used to be drawn over every output at once.
+    one_run = {"concurrency_id": "eval", "concurrency_limit": 1, "show_progress_on": [tab.summary]}
     tab.run_builtin.click(run_builtin_set, [tab.upload, tab.token], eval_out, **PRIVATE, **one_run)
     tab.run_upload.click(run_uploaded_set, [tab.upload, tab.token], eval_out, **PRIVATE, **one_run)
-    tab.rows.select(pick_row, [tab.rows_state], [tab.picked, tab.target], **PRIVATE, queue=False)
-    tab.save.click(save_grade, [tab.token, tab.picked, tab.grade, tab.comment, tab.rows_state],
-                   [tab.grades_table, tab.comment, tab.rows, tab.status], **PRIVATE)
+    tab.wrong_only.input(refilter, [tab.run, tab.wrong_only, tab.token], [tab.rows], **PRIVATE, queue=False)
+    tab.rows.select(pick_row, [tab.run, tab.wrong_only, tab.token], [tab.picked, tab.target], **PRIVATE, queue=False)
+    tab.save.click(save_grade, [tab.token, tab.picked, tab.grade, tab.comment, tab.grader, tab.run, tab.wrong_only],
+                   [tab.grades_table, tab.grade, tab.comment, tab.rows, tab.status, tab.target], **PRIVATE)
     tab.export.click(export_grades, [tab.token], [tab.export_file, tab.status], **PRIVATE)
-    tab.token.submit(grades_rows, [tab.token], [tab.grades_table, tab.status], **PRIVATE)
-    demo.load(grades_rows, None, [tab.grades_table, tab.status], **PRIVATE)
+    load_out = [tab.grades_table, tab.status, tab.summary, tab.rows, tab.run]
+    tab.token.submit(load_all, [tab.token], load_out, **PRIVATE)
+    demo.load(load_all, None, load_out, **PRIVATE)
+    # The name kept in the browser reaches the box when the tab (mounted only when first shown) reads it
+    # from localStorage, unless a name is typed already; done in the page, so it never races the typing.
+    # What is typed is kept as typed (the box is not an output here: nothing rewrites it mid-word).
+    tab.grader_kept.change(None, [tab.grader_kept, tab.grader], [tab.grader], js="(kept, now) => now || kept || ''",
+                           **PRIVATE, queue=False)
+    tab.grader.change(lambda name: name, [tab.grader], [tab.grader_kept], **PRIVATE, queue=False)

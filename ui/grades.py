@@ -1,9 +1,11 @@
 """Evaluators' grades in SQLite (WAL mode), under the data folder.
 
-Each grade is a new row (nothing is overwritten, so concurrent graders lose
-nothing); the latest row for a question and answer is its current grade.
-Every call opens its own connection, so the store is safe to share across
-the app's worker threads.
+Each save is a new row (nothing is overwritten, so concurrent graders lose
+nothing). A question's answer has one grade: its latest row; the rows before
+it are that grade's history (``current`` folds them, and the CSV export has
+one line per graded answer with its history beside it). Each row names its
+grader. Every call opens its own connection, so the store is safe to share
+across the app's worker threads.
 
 A damaged file or a read-only folder never stops the app: opening records the
 problem (``GradeStore.problem``), every call retries, and each failure is a
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import json
 import sqlite3
 import time
 import unicodedata
@@ -21,8 +24,10 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 GRADES = ("correct", "partly", "wrong")
-COLUMNS = ("id", "created_at", "question_id", "question", "answer", "expected", "report_version",
-           "grade", "comment")
+# The CSV export: one line per graded answer. created_at and grader are the current grade's;
+# history is the earlier grades, oldest first, as JSON (a list of {at, grade, grader, comment}).
+COLUMNS = ("question_id", "question", "answer", "expected", "report_version", "grade", "grader", "comment",
+           "created_at", "times_graded", "history")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS grades (
@@ -34,11 +39,25 @@ CREATE TABLE IF NOT EXISTS grades (
     expected TEXT NOT NULL DEFAULT '',
     report_version TEXT NOT NULL DEFAULT '',
     grade TEXT NOT NULL CHECK (grade IN ('correct', 'partly', 'wrong')),
-    comment TEXT NOT NULL DEFAULT ''
+    comment TEXT NOT NULL DEFAULT '',
+    grader TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS grades_by_question ON grades (question_id, answer);
 """
 MAX_COMMENT = 4000
+MAX_GRADER = 80
+
+
+def clean_grader(name) -> str:
+    r"""A grader's name as stored: one line, no control characters, at most MAX_GRADER characters.
+
+    >>> clean_grader("  Ana\tMaría \n López ")
+    'Ana María López'
+    >>> clean_grader(None), len(clean_grader("x" * 500))
+    ('', 80)
+    """
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in str(name or ""))
+    return " ".join(text.split())[:MAX_GRADER]
 
 
 class GradeStoreError(Exception):
@@ -93,6 +112,9 @@ class GradeStore:
         with closing(self._connect()) as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            # Stores made before graders were named get the column; their rows keep grader ''.
+            if "grader" not in {r[1] for r in db.execute("PRAGMA table_info(grades)")}:
+                db.execute("ALTER TABLE grades ADD COLUMN grader TEXT NOT NULL DEFAULT ''")
         self._ready = True
 
     @contextmanager
@@ -124,8 +146,9 @@ class GradeStore:
             return db.execute("PRAGMA journal_mode").fetchone()[0]
 
     def add(self, question_id: str, question: str, answer: str, grade: str, comment: str = "",
-            expected: str = "", report_version: str = "") -> int:
-        """Store one grade; return its row id. Raises ValueError for a bad grade."""
+            expected: str = "", report_version: str = "", grader: str = "") -> int:
+        """Store one grade (the answer's new current grade; earlier ones become its history); return its
+        row id. Raises ValueError for a bad grade."""
         if grade not in GRADES:
             raise ValueError(f"grade must be one of {', '.join(GRADES)}; got {grade!r}")
         if not str(question_id or "").strip():
@@ -134,9 +157,9 @@ class GradeStore:
         with self._guard() as db:
             cur = db.execute(
                 "INSERT INTO grades (created_at, question_id, question, answer, expected, report_version,"
-                " grade, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " grade, comment, grader) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (now, str(question_id), question or "", answer or "", expected or "", report_version or "",
-                 grade, (comment or "")[:MAX_COMMENT]))
+                 grade, (comment or "")[:MAX_COMMENT], clean_grader(grader)))
             return int(cur.lastrowid)
 
     def all(self, limit: int | None = None) -> list[dict]:
@@ -147,26 +170,67 @@ class GradeStore:
 
     def latest(self) -> dict[tuple[str, str], dict]:
         """The current grade of each (question id, answer)."""
-        out: dict[tuple[str, str], dict] = {}
-        for r in reversed(self.all()):  # oldest first, so newer rows win
-            out[(r["question_id"], r["answer"])] = r
-        return out
+        return {(g["question_id"], g["answer"]): g for g in self.current()}
+
+    def current(self) -> list[dict]:
+        """One row per graded (question id, answer): its latest grade, with ``history``
+        (the earlier rows, oldest first); in the order the answers were first graded."""
+        return fold(reversed(self.all()))
 
     def count(self) -> int:
         with self._guard() as db:
             return db.execute("SELECT COUNT(*) FROM grades").fetchone()[0]
 
     def export_csv(self, path: Path | str) -> Path:
-        """Write every grade (oldest first) to ``path`` as CSV; return the path."""
+        """Write the grades to ``path`` as CSV (one line per graded answer, see COLUMNS); return the path."""
         path = Path(path)
-        rows = list(reversed(self.all()))
+        rows = [csv_row(g) for g in self.current()]
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="", encoding="utf-8") as f:
+        # utf-8-sig: the byte-order mark is what makes Excel read the file as UTF-8 (without it,
+        # "María" and "–" arrive as mojibake); every other CSV reader skips it.
+        with path.open("w", newline="", encoding="utf-8-sig") as f:
             w = csv.DictWriter(f, fieldnames=COLUMNS)
             w.writeheader()
             for r in rows:
                 w.writerow({k: _cell(r[k]) for k in COLUMNS})
         return path
+
+
+def fold(rows) -> list[dict]:
+    """Grade rows, oldest first, folded to one per (question_id, answer): the latest, with
+    ``history`` (the earlier rows, oldest first); answers in the order first graded.
+
+    >>> rows = [{"question_id": "q1", "answer": "a", "grade": "wrong"}, {"question_id": "q2", "answer": "b",
+    ...         "grade": "correct"}, {"question_id": "q1", "answer": "a", "grade": "partly"}]
+    >>> [(g["question_id"], g["grade"], [h["grade"] for h in g["history"]]) for g in fold(rows)]
+    [('q1', 'partly', ['wrong']), ('q2', 'correct', [])]
+    """
+    out: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        key = (r["question_id"], r["answer"])
+        before = out.get(key)
+        out[key] = {**r, "history": (before["history"] + [_past(before)]) if before else []}
+    return list(out.values())
+
+
+def _past(g: dict) -> dict:
+    """An earlier grade as kept in the history."""
+    return {"at": g.get("created_at", ""), "grade": g["grade"], "grader": g.get("grader", ""),
+            "comment": g.get("comment", "")}
+
+
+def csv_row(g: dict) -> dict:
+    """One CSV line (COLUMNS) for a folded grade.
+
+    >>> r = csv_row({"question_id": "q1", "question": "Q", "answer": "A", "expected": "", "report_version": "v",
+    ...              "grade": "correct", "grader": "Ana", "comment": "", "created_at": "t2",
+    ...              "history": [{"at": "t1", "grade": "wrong", "grader": "Bo", "comment": "no"}]})
+    >>> r["times_graded"], r["history"]
+    (2, '[{"at": "t1", "grade": "wrong", "grader": "Bo", "comment": "no"}]')
+    """
+    history = g.get("history") or []
+    return {**{k: g.get(k, "") for k in COLUMNS}, "times_graded": len(history) + 1,
+            "history": json.dumps(history, ensure_ascii=False) if history else ""}
 
 
 # A spreadsheet reads a cell as a formula if it starts with one of these, also after leading

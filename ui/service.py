@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import eval_view, render, report_view
 from . import points as points_mod
-from . import render
 from .grades import GradeStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,11 +210,20 @@ class Service:
     def default_section(self) -> int:
         return next((i for i, s in enumerate(self.sections) if s.title == "Summary"), 0)
 
-    def section_view(self, idx: int | None, mark: tuple[int, int] | None = None) -> str:
-        if idx is None or not 0 <= int(idx) < len(self.sections):
-            idx = self.default_section()
-        return render.section_html(self.report.text, self.sections[int(idx)], self.report.anchors,
-                                   self.references, mark)
+    def section_view(self, idx: int | None, mark: tuple[int, int] | None = None, note: str = "",
+                     back: bool = False) -> str:
+        """The Report tab's page for section ``idx`` (the Summary if it is not a section), ``mark``
+        (document offsets, or a list of them) highlighted; ``note`` and ``back`` as in report_view."""
+        return report_view.page_html(self.report.text, self.sections, self.section_index(idx),
+                                     self.report.anchors, self.references, mark, note, back)
+
+    def section_index(self, idx) -> int:
+        """``idx`` if it names a section, else the default one (input from the page is not trusted)."""
+        try:
+            i = int(idx)
+        except (TypeError, ValueError):
+            return self.default_section()
+        return i if 0 <= i < len(self.sections) else self.default_section()
 
     def locate(self, citation: dict) -> tuple[int, tuple[int, int]] | None:
         """The report section and document offsets of a citation's quote."""
@@ -381,26 +390,25 @@ class Service:
         return EvalRun(records, scores, questions, metrics.summarise(scores), metrics.by_kind(scores))
 
 
-def eval_table(run: EvalRun, grades: dict | None = None) -> list[list]:
-    """Rows for the results table: question, answer, expected, correct?, citation ok?, latency, grade."""
-    grades = grades or {}
+def eval_rows(run: EvalRun) -> list[dict]:
+    """One plain row per question (last_run.ROW_KEYS): what the results table shows and the
+    last-run file keeps. ``cited`` is None for a question that should be refused."""
     rows = []
     for q, r, s in zip(run.questions, run.records, run.scores):
         expected = " | ".join(map(str, q.get("answers") or [])) or ("(should refuse)" if not s["answerable"] else "")
-        cite = ("yes" if s.get("citation_hit") else "no") if s["answerable"] else "–"
-        g = grades.get((str(q["id"]), r.get("answer", "")))
-        rows.append([str(q["id"]), q["question"], _short(r.get("answer", "")), expected,
-                     "yes" if s["correct"] else "no", cite, round(float(r.get("latency_ms") or 0), 1),
-                     g["grade"] if g else ""])
+        rows.append({"id": str(q["id"]), "question": q["question"], "answer": r.get("answer", ""),
+                     "expected": expected, "correct": bool(s["correct"]),
+                     "cited": bool(s.get("citation_hit")) if s["answerable"] else None,
+                     "latency_ms": round(float(r.get("latency_ms") or 0), 1)})
     return rows
 
 
-def _short(text: str, limit: int = 240) -> str:
-    """A long answer shortened for the table (the grading panel shows it whole)."""
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+def eval_table(run: EvalRun, grades: dict | None = None) -> list[list]:
+    """Rows for the results table (eval_view.COLUMNS), with the grades in ``grades`` by (id, answer)."""
+    return [eval_view.table_row(r, r["grade"]) for r in eval_view.shown(eval_rows(run), grades or {})]
 
 
-EVAL_COLUMNS = ["id", "question", "answer", "expected", "correct?", "citation ok?", "latency ms", "grade"]
+EVAL_COLUMNS = eval_view.COLUMNS
 
 
 def summary_html(summary: dict, kinds: dict) -> str:
