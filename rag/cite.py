@@ -184,9 +184,11 @@ def frame(quote: str, first: bool, source: Source | None, references: tuple[Refe
 
     >>> frame("Fifty percent …", True, None, ()), frame("Fifty percent …", False, None, (), "es")
     ('The report states: “Fifty percent …”', 'Añade: “Fifty percent …”')
+    >>> frame("- The most powerful countries …", True, Source(0, "European Commission", None), ())
+    'The report, citing the European Commission, states: “The most powerful countries …”'
     """
     leads = LEADS.get(lang, LEADS["en"])
-    q = quote.strip()
+    q = unlisted(quote.strip())
     kind = (whole or q).strip()
     if kind.startswith(("Figure:", "Figure note:", "Source: ")):
         lead = leads["figure"]
@@ -194,7 +196,7 @@ def frame(quote: str, first: bool, source: Source | None, references: tuple[Refe
         lead = leads["photo"]
     elif source is not None:
         pub = next((r.publisher for r in references if r.n == source.ref and r.publisher), "") or source.title
-        lead = leads["first_citing" if first else "next_citing"].format(pub=pub)
+        lead = leads["first_citing" if first else "next_citing"].format(pub=with_article(pub) if lang == "en" else pub)
     else:
         lead = leads["first" if first else "next"]
     return f"{lead}: “{q}”"

@@ -12,6 +12,8 @@ True
 """
 from __future__ import annotations
 
+import functools
+import os
 import re
 from typing import TYPE_CHECKING
 
@@ -23,7 +25,7 @@ from .places import countries, members, region_names, spellings
 from .lexicon import NAME_STOP, YEAR, stemmer, terms_of, tokenize, words_of
 from .needs import COMMON_IDF, Needs, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
 from .question import cognates, cue_spans, has_cue
-from .read import adverbs, is_name, only_filler, related
+from .read import adverbs, is_name, only_filler, phrases, related
 
 if TYPE_CHECKING:
     from .answer import Tables
@@ -76,6 +78,7 @@ WHY = {
            "no_fact": "no sentence found gives the {cue} asked for", "not_for": "no sentence found gives the {cue} for {what}",
            "off_topic": "no sentence found gives the {cue} about {what}", "not_year": "no sentence found is about {what}",
            "not_about": "no sentence found is about {what}", "unquotable": "the best sentence has nothing to quote",
+           "unsaid": "no sentence found has {what} say it",
            "opinion": "it asks for an opinion: this assistant only reports what the report says",
            "advice": "it asks for advice: this assistant only reports what the report says"},
     "es": {"empty": "la pregunta no tiene ninguna palabra que buscar", "unknown": "el informe nunca menciona {what}", "unnamed": "ningún pasaje encontrado menciona {what}",
@@ -85,6 +88,7 @@ WHY = {
            "off_topic": "ninguna frase encontrada da {cue} sobre {what}", "not_year": "ninguna frase encontrada trata de {what}",
            "not_about": "ninguna frase encontrada trata de {what}",
            "unquotable": "la mejor frase no tiene nada que citar",
+           "unsaid": "ninguna frase encontrada recoge lo que dijo {what}",
            "opinion": "pide una opinión: este asistente solo informa de lo que dice el informe",
            "advice": "pide un consejo: este asistente solo informa de lo que dice el informe"},
 }
@@ -241,6 +245,8 @@ def unasked(query: str, needs: Needs, t: Tables, lang: str) -> Reason | None:
         return needs.stance, {}
     if gaps := list(dict.fromkeys(n for n in re.findall(r"\b\d[\d,]*\b", query) if n.replace(",", "") not in t.vocabulary)):
         return "unknown", {"what": ", ".join(gaps)}
+    if lang == "en" and (gaps := unwritten_phrases(query, t)):
+        return "unknown", {"what": ", ".join(gaps)}
     if lang == "en" and (about := _SAYS_ABOUT.search(query)) and (
             gaps := [w for w in re.findall(r"[A-Za-z][\w-]*", about.group(1))
                      if (stem := terms_of(w)) and stem[0] not in t.idf and w.lower() not in adverbs()]):
@@ -249,6 +255,23 @@ def unasked(query: str, needs: Needs, t: Tables, lang: str) -> Reason | None:
 
 
 _WORD = r"[^\W\d_][\w'-]{2,}"  # a word of a sentence a question's word may be met by
+
+
+@functools.lru_cache(maxsize=2)
+def _report_words(t: Tables) -> str:
+    """Every word of the corpus and its reference list, lower case, hyphens as spaces."""
+    refs = (words_of(f"{r.publisher} {r.title}") for r in t.references)
+    return " " + " | ".join([*t.chunk_words.values(), *(" ".join(w) for w in refs)]).replace("-", " ") + " "
+
+
+def unwritten_phrases(query: str, t: Tables) -> list[str]:
+    """The names of several words in ``query`` (``read.phrases``: "who won the world cup") that
+    the report never writes, nor anything WordNet says stands for them ("caribbean island" is
+    met by "Caribbean")."""
+    words = " ".join(words_of(query)).replace("-", " ").split()
+    text, table = _report_words(t), phrases()
+    grams = dict.fromkeys(" ".join(words[i:i + n]) for n in (4, 3, 2) for i in range(len(words) - n + 1))
+    return [p for p in grams if p in table and not any(f" {x} " in text for x in (p, *table[p]))]
 
 
 def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
@@ -286,6 +309,37 @@ def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
 def beside(i: int, t: Tables) -> list[int]:
     """Sentence ``i`` and the ones either side of it in the same document."""
     return [j for j in range(max(0, i - 1), min(len(t.sentences), i + 2)) if t.sentences[j].doc_id == t.sentences[i].doc_id]
+
+
+def unquoted(text: str) -> str:
+    """``text`` without what it quotes. A lone mark closes a quote begun in an earlier sentence
+    when punctuation precedes it, else opens one that runs on.
+
+    >>> unquoted('"We reject this campaign by Senators Marco Rubio," the Ministry said.')
+    '  the Ministry said.'
+    >>> unquoted('run on by Rubio," the Ministry said'), unquoted('Waly said: "millions are out of work')
+    (' the Ministry said', 'Waly said: ')
+    """
+    text = re.sub(r'"[^"]*"|“[^”]*”', " ", text)
+    m = re.search(r'["“”]', text)
+    if not m:
+        return text
+    closes = m.start() > 0 and text[m.start() - 1] in ",.!?;:"
+    return text[m.end():] if closes else text[:m.start()]
+
+
+def speaks(i: int, names: tuple[str, ...], t: Tables) -> bool:
+    """Whether sentence ``i`` names one of ``names`` outside its quotes: the last word of a
+    name ("Waly" for "Ghada Waly"), or a word sharing its first 4+ letters and three quarters
+    of the shorter ("Cuban" for "Cuba"; a Spanish "Ministerio" for "Ministry")."""
+    word = r"[^\W\d_][\w-]*"
+    words = [w.lower() for w in re.findall(word, unquoted(t.sentences[i].text))]
+    heads = [ws[-1].lower() for n in names if (ws := re.findall(word, re.sub(r"'s\b", "", n)))]
+    def same(w: str, h: str) -> bool:
+        n = len(os.path.commonprefix([w, h]))
+        return w == h or n >= 4 and n >= 0.75 * min(len(w), len(h))
+
+    return any(same(w, h) for w in words for h in heads)
 
 
 def unnamed_words(chosen: list, needs: Needs, t: Tables, like=None) -> list[str]:
@@ -344,6 +398,8 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     # "unicef figures on child trafficking": a name the report never writes, typed in lower case.
     if unnamed := unnamed_words(chosen, needs, t, like):
         return "unknown", {"what": ", ".join(unnamed)}
+    if needs.speakers and not any(speaks(j, needs.speakers, t) for c in chosen for j in beside(c.index, t)):
+        return "unsaid", {"what": ", ".join(needs.speakers)}
     met: dict[int, set[str]] = {}  # chosen sentences are often neighbours: each is read once
 
     def about_(j: int) -> set[str]:

@@ -23,6 +23,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from .chunk import names_in
 from .lexicon import YEAR, fold, stemmer, terms_of, tokenize
 from .places import countries, members
 from .question import cognates, counted, question_cues, spanish_terms
@@ -57,6 +58,27 @@ _ADVICE = re.compile(
     r"|^should (the|a|an|we|they|people|governments?|countries|[A-Z]\w*)\b"
     r"|\b(debo|deberia|debemos|deberiamos|que hago|que hacemos|que puedo hacer)\b", re.I)
 
+# "What did Marco Rubio reply?" asks for his words: a quote that names him ("… figures such as
+# Senators Marco Rubio and Robert Menendez," the Cuban Foreign Ministry said) is not them. The
+# words between "what did" and the reporting verb name the speaker.
+_SAID = re.compile(
+    r"\b(?:what|how)\s+(?:did|does|do|has|have|had)\s+(.{2,60}?)\s+(?:say|said|says|reply|replied|respond|"
+    r"responded|answer|answered|claim|claimed|state|stated|argue|argued|tell|told|warn|warned|think|thinks)\b"
+    r"|\bqu[eé]\s+(?:dijo|dijeron|respondi[oó]|contest[oó]|afirm[oó]|declar[oó]|opina|opin[oó])\s+(.{2,60}?)"
+    r"(?:\s+(?:sobre|de|del|acerca|a|al|en)\b|\W*$)", re.I)
+
+
+def speakers_of(query: str) -> tuple[str, ...]:
+    """The names a question asks what they said (in any language: a Spanish question's other
+    names are only its places, ``question.question_names``).
+
+    >>> speakers_of("what did Marco Rubio reply to the Cuban Foreign Ministry?")
+    ('Marco Rubio',)
+    >>> speakers_of("What does the report say about Cuba?"), speakers_of("qué dijo Blinken sobre Cuba")
+    ((), ('Blinken',))
+    """
+    return tuple(n for m in _SAID.finditer(query) for n in names_in(m.group(1) or m.group(2), skip_first=False))
+
 
 @dataclass(frozen=True)
 class Needs:
@@ -71,6 +93,7 @@ class Needs:
     counted: str  # what a "how many" question counts, or ""
     stance: str  # "opinion" or "advice" when the bot, not the report, is asked; else ""
     lookup: bool = False  # asks for a part of the report by what it is (reference 4, the summary)
+    speakers: tuple[str, ...] = ()  # the names asked what they said ("what did Rubio reply")
 
 
 def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5: bool = False) -> Needs:
@@ -92,7 +115,8 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
     unknown = tuple(w for w in words if terms_of(w)[0] not in idf)
     return Needs(frozenset(question_cues(query) - {"duration"}), named,
                  tuple(n for n in named if countries(n) or members(n)), years, topic, words, unknown,
-                 counted(query), stance, bool(asked_reference(query) or asked_sections(query)))
+                 counted(query), stance, bool(asked_reference(query) or asked_sections(query)),
+                 speakers_of(query))
 
 
 def typed_terms(query: str, stems: set[str], e5: bool = False) -> str:

@@ -344,7 +344,7 @@ _ONLY = (
                      r"made|came up with|is behind)|who (do|does|did) \w+ (blame|accuse)|quién dijo|quién publicó|"
                      r"quiénes dijeron|quién lo dijo")),
     # "Who is the president of Argos?" is not answered by "Edited by Argos".
-    ("leader", rf"\b(who|quién|quiénes) ((is|was|are|were|es|era|fue|son) (the|its|their|el|la|los|las) (\w+ )?"
+    ("leader", rf"\b(who|quién|quiénes) ((is|was|are|were|es|era|fue|son) ((the|its|their|el|la|los|las) )?(\w+ )?"
                rf"{_LEADER}|(founded|leads|heads|runs|directs|chairs|fundó|dirige|preside)\b)"),
     # "Who is the author of the IPS report?" is not answered by a sentence naming IPS alone.
     ("author", _words(r"who (is|was|are|were) the (authors?|writers?)|who wrote|who authored|quién escribió|"

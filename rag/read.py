@@ -204,7 +204,7 @@ def _make_international() -> list[str]:
 # The word lists and the gazetteer take ~3 s to make from their packages and ~0.2 s to read
 # back: they are kept in a JSON file beside the index (``use_cache``), remade when a package or
 # a setting they depend on changes.
-LEXICON_FORMAT = 8
+LEXICON_FORMAT = 9
 _cache_path: Path | None = None
 
 
@@ -285,6 +285,12 @@ def proper() -> frozenset[str]:
 def adverbs() -> frozenset[str]:
     """Words that are only ever adverbs (``senses.adverbs_of``): "specifically", "actually"."""
     return frozenset(_lexicon()["adverbs"])
+
+
+@functools.lru_cache(maxsize=1)
+def phrases() -> dict[str, tuple[str, ...]]:
+    """Names of several words, lower case, -> what else stands for them (``senses.phrases_of``)."""
+    return {k: tuple(v) for k, v in _lexicon()["phrases"].items()}
 
 
 def is_name(word: str) -> bool:

@@ -30,7 +30,29 @@ def make_senses(stem, international: set[str]) -> dict:
 
     net = WordNet()
     forms = forms_of(net)
-    return {"related": related_of(net, stem), "names": names_of(forms, international), "adverbs": adverbs_of(forms)}
+    return {"related": related_of(net, stem), "names": names_of(forms, international), "adverbs": adverbs_of(forms),
+            "phrases": phrases_of(net)}
+
+
+def phrases_of(net) -> dict[str, list[str]]:
+    """Names of two to four words that WordNet only ever writes capitalised ("world cup",
+    "secretary general", 7,852) -> what else stands for them: the sense's other names, its
+    kinds and instances, the whole it is part of ("caribbean island": "caribbean")."""
+    out: dict[str, set[str]] = {}
+    lower: set[str] = set()
+    for s in net.all_synsets():
+        for lem in s.lemmas():
+            words = lem.name().replace("_", " ").split()
+            if not 2 <= len(words) <= 4 or not all(w.isalpha() for w in words):
+                continue
+            phrase = " ".join(words).lower()
+            if not all(w[0].isupper() for w in words):
+                lower.add(phrase)
+                continue
+            kin = (s, *s.hyponyms(), *s.instance_hyponyms(), *s.part_holonyms())
+            out.setdefault(phrase, set()).update(
+                n.replace("_", " ").lower() for g in kin for n in (x.name() for x in g.lemmas()))
+    return {k: sorted(v - {k}) for k, v in sorted(out.items()) if k not in lower}
 
 
 def related_of(net, stem) -> dict[str, list[str]]:

@@ -172,3 +172,34 @@ def test_who_said_a_quote_is_answered_by_the_sentence_naming_its_speaker(pipelin
     a = pipeline.ask("who said that", history=[("whats the quote about millions out of work and out of school",
                                                  '"Millions of women, children and men around the world are out of work…"')])
     assert not a.abstained and "Ghada Waly" in a.answer, a.answer
+
+
+def test_what_someone_said_is_their_words_not_a_quote_that_names_them(pipeline):
+    # The report names Rubio and Menendez only inside the Cuban Foreign Ministry's quote.
+    for typed, who in (("what did marco rubio reply to the cuban foreign ministry", "Marco Rubio"),
+                       ("What did Robert Menendez say about Cuba?", "Robert Menendez"),
+                       ("que dijo robert menendez sobre cuba", "Robert Menendez")):
+        a = pipeline.ask(typed)
+        assert a.abstained and who in a.notice, (typed, a.notice, a.answer)
+    for typed, quoted in (("what did the cuban foreign ministry say about the us campaign", "defamatory campaign"),
+                          ("what did blinken say about cubas medical missions", "medical mission"),
+                          ("What did Canessa tell IPS?", "Canessa")):
+        a = pipeline.ask(typed)
+        assert not a.abstained and quoted in a.answer, (typed, a.notice, a.answer)
+
+
+def test_a_name_of_several_words_the_report_never_writes_is_refused():
+    from rag.read import phrases
+
+    assert "world cup" in phrases() and "secretary general" in phrases() and "caribbean" in phrases()["caribbean island"]
+    assert "human rights" not in phrases()  # WordNet writes it in lower case too
+
+
+def test_names_of_several_words_and_titles_typed_without_the(pipeline):
+    for typed, missing in (("who won the world cup in 2018", "world cup"),
+                           ("who is the un secretary general", "secretary general"),
+                           ("who was us president when the us ratified the protocol in 2005", "title")):
+        a = pipeline.ask(typed)
+        assert a.abstained and missing in a.notice, (typed, a.notice, a.answer)
+    a = pipeline.ask("What did the Caribbean island's diplomatic service call the American accusation?")
+    assert not a.abstained and "Cuban Ministry of Foreign Affairs" in a.answer, (a.notice, a.answer)
