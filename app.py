@@ -140,10 +140,10 @@ def build(svc: Service, grading: Grading | None = None, verbose: bool = False):
             points = points_tab.layout(svc)
             evaluate = evaluate_tab.layout(svc, grading)
             report = report_tab.layout(svc)
-        gr.HTML(f'<footer class="app-foot">{render.esc(log_status(svc))} Runs offline: nothing leaves this '
-                f'machine.</footer>', js_on_load=None, elem_id="app-foot")
+        gr.HTML(f'<footer class="app-foot">Report version {render.esc(svc.version)}. {render.esc(log_status(svc))} '
+                f'Runs offline: nothing leaves this machine.</footer>', js_on_load=None, elem_id="app-foot")
 
-        ask_tab.wire(ask, svc, verbose)
+        ask_tab.wire(ask, svc, demo, verbose)
         # "Open in report" on a passage cited in the Ask tab switches to the Report tab.
         report_tab.wire(report, svc, tabs, sources=ask.sources, last=ask.last)
         points_tab.wire(points, svc, new_tmp)

@@ -44,6 +44,13 @@ def cit(**kw) -> dict:
             "quote_start": start, "quote_end": start + len(quote), "text": text, "source": None, **kw}
 
 
+def turn(a: dict, suggestions=()) -> dict:
+    """A kept turn of the Ask tab's conversation (ui/conversation.py) for answer record ``a``."""
+    from ui.conversation import new_turn
+
+    return new_turn(a.get("question", "q?"), a, False, suggestions, tid="ab12cd34")
+
+
 def answer(**kw) -> dict:
     return {"question": "q?", "answer": "The report states: “x” [1]", "abstained": False, "citations": [cit()],
             "retrieved": [], "report_version": "abc123", "latency_ms": 12.0, "mode": "extractive", "query": "q?",
@@ -70,18 +77,17 @@ def test_user_and_answer_messages_are_escaped():
     assert len(long) < 700 and "5,000 characters" in long
     a = answer(question=XSS, answer=f"The report states: “{XSS}” [1]",
                citations=[cit(section=XSS, text=f"A {XSS} B", quote=XSS)])
-    md = render.answer_markdown(a)
-    assert no_tags(md) and "[1]" in md and "Sources: [1]" in md
+    out = render.turn_html(turn(a))
+    assert no_tags(out) and 'href="#src-ab12cd34-1"' in out and "\n" not in out
 
 
 def test_the_words_around_an_answer_follow_its_language():
-    es = answer(language="es", answer="El informe afirma: “x” [1]")
-    assert "Fuentes: [1]" in render.answer_markdown(es)
-    panel = render.sources_html(es)
-    assert "Pasajes citados" in panel and "Abrir en el informe" in panel and "Cited passages" not in panel
-    refused = render.sources_html(answer(language="es", abstained=True, citations=[], suggestions=["¿Quién?"]))
-    assert "El informe no trata este tema." in refused and "Preguntas que el informe puede responder" in refused
-    assert "Cited passages" in render.sources_html(answer())
+    es = render.turn_html(turn(answer(language="es", answer="El informe afirma: “x” [1]"), ["¿Quién?"]))
+    assert "Fuentes" in es and "Abrir en el informe" in es and "Preguntas relacionadas" in es and "Sources" not in es
+    refused = render.turn_html(turn(answer(language="es", abstained=True, citations=[]), ["¿Quién?"]))
+    assert "El informe no trata este tema" in refused and "Preguntas que el informe puede responder" in refused
+    assert "Si está en peligro" in render.turn_html(dict(turn(answer(language="es")), danger=True))
+    assert "Sources" in render.turn_html(turn(answer()))
 
 
 def test_highlight_marks_exact_offsets_and_clamps():
@@ -115,19 +121,20 @@ def test_sources_panel_highlights_quote_and_links_source():
     c2 = cit(n=2, quote="Last one.", source={"ref": 9, "title": "bad", "url": "javascript:alert(1)"})
     c2["quote_start"] = c2["text"].find("Last one.")
     c2["quote_end"] = c2["quote_start"] + len("Last one.")
-    out = render.sources_html(answer(citations=[c1, c2]))
-    assert out.count('<li class="cite"') == 1  # same passage: one card, both quotes marked
+    out = render.turn_html(turn(answer(answer="“x” [1] “y” [2]", citations=[c1, c2])))
+    assert out.count('<details class="ask-src"') == 1  # same passage: one source, both quotes marked
+    assert out.count('href="#src-ab12cd34-1"') == 2  # both markers open it
     assert "<mark>The quoted sentence is here.</mark>" in out and "<mark>Last one.</mark>" in out
     assert 'href="https://news.un.org/x"' in out and "UN news &lt;i&gt;x&lt;/i&gt;" in out
     assert "javascript:" not in out  # an unsafe URL is shown as text, never linked
-    assert 'data-cite="1"' in out and "Intro" in out and "p. 4" in out
+    assert 'id="open-ab12cd34-1"' in out and "Intro" in out and "p. 4" in out
 
 
 def test_corpus_html_in_passages_is_inert():
     c = cit(text=f"Intro {XSS} and more.", quote=XSS, section=XSS)
     c["quote_start"] = c["text"].find(XSS)
     c["quote_end"] = c["quote_start"] + len(XSS)
-    out = render.sources_html(answer(question=XSS, citations=[c]))
+    out = render.turn_html(turn(answer(question=XSS, citations=[c]), [XSS]))
     assert no_tags(out)
     assert "&lt;script&gt;" in out
 
@@ -135,13 +142,11 @@ def test_corpus_html_in_passages_is_inert():
 def test_refusal_panel_offers_clickable_suggestions():
     a = answer(abstained=True, answer="The report doesn't cover this.", citations=[],
                suggestions=["What share of victims are women?", XSS])
-    out = render.sources_html(a)
-    assert 'class="refusal"' in out
-    assert out.count('class="suggestion"') == 2 and no_tags(out)
-    fallback = render.sources_html(dict(a, suggestions=[]), suggestions=["Who edited this report?"])
-    assert 'data-ask="Who edited this report?"' in fallback
-    md = render.answer_markdown(dict(a, notice="the report never mentions Japan"))
-    assert md.startswith("**The report doesn't cover this.**") and "Japan" in md
+    out = render.turn_html(turn(dict(a, notice="the report never mentions Japan"), a["suggestions"]))
+    card = out[out.index('<section class="ask-refusal"'):out.index("</section>")]
+    assert "<h3>The report doesn’t cover this</h3>" in card and "The report never mentions Japan." in card
+    assert card.count('class="suggestion"') == 2 and no_tags(out)  # the suggestions are inside the card
+    assert "score" not in render.turn_html(turn(dict(a, notice="score 0.31 below 0.42")))
 
 
 def test_danger_questions_get_a_help_note_without_any_number():
@@ -155,8 +160,9 @@ def test_danger_questions_get_a_help_note_without_any_number():
         assert not re.search(r"\d", note), "never invent a number"
         assert "emergenc" in note.lower()
     assert "does not name any hotline" in render.help_note("en")
-    md = render.answer_markdown(answer(), danger=True)
-    assert "local emergency services" in md
+    out = render.turn_html(dict(turn(answer(), ["Q?"]), danger=True))
+    assert out.index("If you are in danger") < out.index("local emergency services")
+    assert "<mark>" not in out and "ask-src" not in out and "suggestion" not in out  # help alone, no quotes
 
 
 def test_section_view_marks_quote_and_links_sources():
@@ -174,8 +180,8 @@ def test_section_view_marks_quote_and_links_sources():
 
 
 def test_about_note_names_report_and_version():
-    out = render.about_html("Human <Trafficking>", "Argos", "v123")
-    assert "Human &lt;Trafficking&gt;" in out and "v123" in out and "not legal advice" in out
+    out = render.about_html("Human <Trafficking>", "Argos")
+    assert "Human &lt;Trafficking&gt;" in out and "Argos" in out and "not legal advice" in out
 
 
 def test_safe_url():
@@ -441,6 +447,17 @@ def test_suggestions_after_refusal_are_answerable(service):
     assert len(sugg) == 3 and set(sugg) <= set(service.examples)
 
 
+def test_related_questions_follow_every_answer_and_skip_what_was_asked(service, pipeline):
+    known = {q for qs in pipeline.corpus.suggestions.values() for q in qs}  # each answered (test_answer.py)
+    a = service.ask("What share of detected victims are adult women?")
+    asked = {"Who edited this report?"}
+    related = service.related(a, asked)
+    assert len(related) == 3 and set(related) <= known and not asked & set(related)
+    assert a["question"] not in related
+    refused = service.ask("What is the capital of Australia?")
+    assert service.related(refused) == list(refused["suggestions"])[:3]
+
+
 def test_hostile_corpus_renders_as_text(embedder, tmp_path):
     """A corpus file with <script> and <img onerror> in its text, headings and links:
     every view the app builds from it (passages, report section, talking points) shows it as text."""
@@ -461,7 +478,8 @@ def test_hostile_corpus_renders_as_text(embedder, tmp_path):
     svc = Service(p, tmp_path / "data", verify_examples=False)
     a = svc.ask("What did the smugglers write on the wall?")
     assert not a["abstained"] and a["citations"]
-    views = [render.sources_html(a), render.answer_markdown(a), render.about_html(svc.title, svc.editor, svc.version)]
+    views = [render.turn_html(turn(a)), render.conversation_markdown([turn(a)], svc.title, svc.editor, svc.version),
+             render.about_html(svc.title, svc.editor)]
     idx, span = svc.locate(a["citations"][0])
     views.append(svc.section_view(idx, span))
     views += [svc.section_view(i) for i in range(len(svc.sections))]

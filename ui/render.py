@@ -15,7 +15,9 @@ import html
 import re
 from urllib.parse import urlparse
 
-from rag.safety import HELP_NOTE, help_note, in_danger  # noqa: F401  (shared with the API and CLI)
+from rag.safety import HELP_NOTE, help_note  # noqa: F401  (shared with the API and CLI)
+
+from .danger import in_danger  # noqa: F401  (first-person coercion, and rag.safety's pleas for help)
 
 # ---------------------------------------------------------------- escaping
 
@@ -115,52 +117,200 @@ def quote_span(citation: dict) -> tuple[int, int]:
     return (i, i + len(quote)) if i >= 0 else (0, 0)
 
 
-# ---------------------------------------------------------------- the chat message
+# ---------------------------------------------------------------- one turn of the chat
+#
+# Each answer carries its own sources: its [n] markers link to a list of <details> right under
+# it, in the same chat message, so every earlier turn stays checkable. Gradio's chatbot
+# sanitises message HTML: in 6.31 it keeps id, class, href, title, role, open and type, and
+# drops data-* and aria-* (checked in Chromium), so the click handler (ui/ask_tab.py) reads
+# which turn and source a click means from ids: "src-<turn>-<n>" and "open-<turn>-<n>".
 
-_MARKER = re.compile(r"\\\[(\d+)\\\]")
 # The words around an answer follow the question's language (the answer record's "language").
 LABELS = {
-    "en": {"could_ask": "You could ask one of the questions suggested below.", "sources": "Sources",
-           "cited": "Cited passages", "for": "for", "cites": "The report cites", "open": "Open in report",
-           "open_title": "Open this passage in the Report tab", "refused": "The report doesn’t cover this.",
+    "en": {"sources": "Sources", "show": "Show the quoted passage", "cites": "The report cites",
+           "open": "Open in report", "open_title": "Open this passage in the Report tab",
+           "refused": "The report doesn’t cover this",
            "nothing": "Nothing in it answers the question, so there is nothing to cite.",
-           "try": "Questions the report can answer:"},
-    "es": {"could_ask": "Puede probar una de las preguntas sugeridas abajo.", "sources": "Fuentes",
-           "cited": "Pasajes citados", "for": "para", "cites": "El informe cita", "open": "Abrir en el informe",
-           "open_title": "Abrir este pasaje en la pestaña Report", "refused": "El informe no trata este tema.",
+           "try": "Questions the report can answer:", "related": "Related questions the report answers:",
+           "danger": "If you are in danger", "saved": "This conversation is kept only in this browser.",
+           "erase": "Erase it now", "only": "This assistant can only report what the report says; it cannot "
+                                           "give advice."},
+    "es": {"sources": "Fuentes", "show": "Ver el pasaje citado", "cites": "El informe cita",
+           "open": "Abrir en el informe", "open_title": "Abrir este pasaje en la pestaña Report",
+           "refused": "El informe no trata este tema",
            "nothing": "Nada en él responde a la pregunta, así que no hay nada que citar.",
-           "try": "Preguntas que el informe puede responder:"},
+           "try": "Preguntas que el informe puede responder:",
+           "related": "Preguntas relacionadas que el informe responde:",
+           "danger": "Si está en peligro", "saved": "Esta conversación se guarda solo en este navegador.",
+           "erase": "Borrarla ahora", "only": "Este asistente solo puede contar lo que dice el informe; no "
+                                              "puede dar consejos."},
 }
 
 
 def labels(answer: dict | None) -> dict:
     return LABELS.get((answer or {}).get("language", "en"), LABELS["en"])
+
+
 _TECHNICAL = re.compile(r"\bscore\b|\d\.\d|threshold|<", re.I)  # internal reasons stay internal
+_MARKER = re.compile(r"\[(\d+)\]")
 
 
-def answer_markdown(answer: dict, danger: bool = False) -> str:
-    """The assistant's chat message for an answer record (the answer schema)."""
-    parts, say = [], labels(answer)
-    if answer.get("abstained"):
-        parts.append(f"**{md_text(answer.get('answer') or 'The report does not cover this.')}**")
-        notice = answer.get("notice") or ""
-        if notice and not _TECHNICAL.search(notice):  # "the report never mentions Japan", not scores
-            parts.append(f"_({md_text(notice)}.)_")
-        if answer.get("suggestions"):
-            parts.append(say["could_ask"])
+def one_line(html_text: str) -> str:
+    """HTML with its newlines as character references: the chatbot parses a message as
+    Markdown, and a blank line inside a passage would end the HTML block there.
+
+    >>> one_line("a\\n\\nb")
+    'a&#10;&#10;b'
+    """
+    return html_text.replace("\r", "").replace("\n", "&#10;")
+
+
+def reason(notice: str) -> str:
+    """A refusal's reason as a sentence; internal scores are never shown.
+
+    >>> reason("no passage found mentions Australia"), reason("score 0.31 < threshold")
+    ('No passage found mentions Australia.', '')
+    """
+    notice = (notice or "").strip()
+    if not notice or _TECHNICAL.search(notice):
+        return ""
+    return notice[0].upper() + notice[1:] + ("" if notice.endswith((".", "?", "!")) else ".")
+
+
+def source_ids(tid: str, citations) -> dict:
+    """Each citation number -> the id of the source item that shows it (citations quoting
+    the same passage share one item, named after the first).
+
+    >>> source_ids("ab", [{"n": 1, "chunk_id": "c1"}, {"n": 2, "chunk_id": "c2"}, {"n": 3, "chunk_id": "c1"}])
+    {1: 'src-ab-1', 3: 'src-ab-1', 2: 'src-ab-2'}
+    """
+    out = {}
+    for group in group_citations(citations):
+        first = group[0].get("n")
+        for c in group:
+            out[c.get("n")] = f"src-{tid}-{first}"
+    return out
+
+
+def marked_answer(text: str, ids: dict) -> str:
+    """The answer escaped, each [n] with a source a link to it.
+
+    >>> marked_answer("“x < y” [1] [9]", {1: "src-ab-1"})
+    '“x &lt; y” <a class="mk" href="#src-ab-1" title="Show source 1">[1]</a> [9]'
+    """
+    def link_to(m):
+        target = ids.get(int(m.group(1)))
+        return (f'<a class="mk" href="#{target}" title="Show source {m.group(1)}">[{m.group(1)}]</a>'
+                if target else m.group(0))
+    return _MARKER.sub(link_to, esc(text))
+
+
+_SENTENCE_START = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def excerpt(text: str, spans, around: int = 200) -> tuple[str, list, bool, bool]:
+    """The part of a passage shown under an answer: the quoted sentences and whole sentences
+    around them up to ~``around`` characters each side (a passage is ~1,200 characters and
+    the quote sat below the fold of the chat); spans shifted to match, and whether text was
+    cut before and after. The whole passage is one click away ("Open in report").
+
+    >>> t = "One. Two two. Quote here. Four four. Five."
+    >>> excerpt(t, [(14, 25, 1)], around=12)
+    ('Two two. Quote here. Four four.', [(9, 20, 1)], True, True)
+    """
+    text = text or ""
+    spans = [(max(0, int(s)), min(len(text), int(e)), n) for s, e, n in spans if int(e) > int(s)]
+    if not spans:
+        return text, [], False, False
+    lo, hi = min(s for s, _, _ in spans), max(e for _, e, _ in spans)
+    cuts = sorted({0, len(text), *(m.end() for m in _SENTENCE_START.finditer(text))})
+    # the earliest sentence start within reach before the quote, else the quote's own sentence
+    start = min([c for c in cuts if lo - around <= c <= lo] or [max(c for c in cuts if c <= lo)])
+    end = max([c for c in cuts if hi <= c <= hi + around] or [min(c for c in cuts if c >= hi)])
+    piece = text[start:end].strip()
+    shift = start + (len(text[start:end]) - len(text[start:end].lstrip()))
+    return piece, [(s - shift, e - shift, n) for s, e, n in spans], start > 0, end < len(text)
+
+
+def source_item_html(tid: str, group: list[dict], say: dict) -> str:
+    """One source under an answer: a <details> whose summary names it ([n], section, page)
+    and whose body shows the passage with every sentence quoted from it highlighted, the
+    report's own source(s), and "Open in report"."""
+    first = group[0]
+    n = int(first.get("n") or 0)
+    piece, spans, cut_before, cut_after = excerpt(first.get("text", ""), [(*quote_span(c), c.get("n")) for c in group])
+    ns = "".join(f'<span class="cite-n">[{esc(c.get("n", ""))}]</span>' for c in group)
+    page = f" · p. {esc(first['page'])}" if first.get("page") not in (None, "") else ""
+    passage = ("… " if cut_before else "") + highlight_many(piece, spans) + (" …" if cut_after else "")
+    srcs, seen = [], set()
+    for c in group:
+        src = c.get("source") if isinstance(c.get("source"), dict) else None
+        if src and (src.get("title") or src.get("url")) and (src.get("ref"), src.get("url")) not in seen:
+            seen.add((src.get("ref"), src.get("url")))
+            ref = f" ({esc(src['ref'])})" if src.get("ref") is not None else ""
+            srcs.append(f'<p class="cite-src">{say["cites"]}{ref}: '
+                        f'{link(src.get("url"), src.get("title") or src.get("url"))}</p>')
+    return (f'<li><details class="ask-src" id="src-{tid}-{n}"><summary title="{say["show"]}">{ns} '
+            f'<span class="cite-sec">{esc(first.get("section", ""))}</span>{page}</summary>'
+            f'<div class="passage">{passage}</div>{"".join(srcs)}'
+            f'<button type="button" class="cite-open" id="open-{tid}-{n}" title="{say["open_title"]}">'
+            f'{say["open"]}</button></details></li>')
+
+
+def questions_html(questions, heading: str) -> str:
+    """Questions to ask next, each a button (ui/ask_tab.py asks its text when clicked)."""
+    qs = [q for q in questions or () if isinstance(q, str) and q.strip()]
+    if not qs:
+        return ""
+    return (f'<div class="ask-next"><p>{esc(heading)}</p><ul>'
+            + "".join(f'<li><button type="button" class="suggestion">{esc(q)}</button></li>' for q in qs)
+            + "</ul></div>")
+
+
+def help_html(language: str) -> str:
+    """Help first, for a person who may be in danger: where to turn, and a way to erase the
+    conversation kept in this browser. No quote from the report: for "they took my passport and
+    make me work" the nearest was about migrants charged with illegal entry (issue #11)."""
+    say = LABELS.get(language, LABELS["en"])
+    return (f'<section class="ask-help" role="note"><h3>{say["danger"]}</h3><p><strong>{esc(help_note(language))}'
+            f'</strong></p><p>{say["only"]}</p><p class="ask-saved">{say["saved"]} '
+            f'<button type="button" class="ask-erase">{say["erase"]}</button></p></section>')
+
+
+def refusal_html(answer: dict, suggestions) -> str:
+    """A refusal card: a heading, the reason, and questions the report can answer."""
+    say = labels(answer)
+    why = reason(answer.get("notice", "")) or say["nothing"]
+    return (f'<section class="ask-refusal" role="note"><h3>{say["refused"]}</h3><p class="why">{esc(why)}</p>'
+            f'{questions_html(suggestions, say["try"])}</section>')
+
+
+def answered_html(tid: str, answer: dict, related) -> str:
+    """An answer, its sources right under it, then related questions."""
+    say, cites = labels(answer), answer.get("citations") or []
+    out = [f'<p class="ask-text">{marked_answer(answer.get("answer", ""), source_ids(tid, cites))}</p>']
+    if reason(answer.get("notice", "")):
+        out.append(f'<p class="ask-notice">{esc(reason(answer["notice"]))}</p>')
+    if cites:
+        out.append(f'<div class="ask-srcs"><p>{say["sources"]}</p><ol>'
+                   + "".join(source_item_html(tid, g, say) for g in group_citations(cites)) + "</ol></div>")
+    out.append(questions_html(related, say["related"]))
+    return "".join(out)
+
+
+def turn_html(turn: dict) -> str:
+    """The assistant's message for one turn of ui.conversation: help first (and alone) for a
+    person in danger, a refusal card, or the answer with its sources; or an input error."""
+    answer = turn.get("answer")
+    if turn.get("error") or not isinstance(answer, dict):
+        body = f'<p class="ask-error">⚠️ {esc(turn.get("error") or "No answer.")}</p>'
+    elif turn.get("danger"):
+        body = help_html(answer.get("language", "en"))
+    elif answer.get("abstained"):
+        body = refusal_html(answer, turn.get("suggestions"))
     else:
-        # [n] markers stay readable: "[1]" alone is not a Markdown link.
-        parts.append(_MARKER.sub(r"[\1]", md_text(answer.get("answer", ""))))
-        if answer.get("citations"):
-            where = " · ".join(f"[{c.get('n')}] {md_text(c.get('section', ''))}"
-                               + (f", p. {md_text(c['page'])}" if c.get("page") else "")
-                               for c in answer["citations"])
-            parts.append(f"_{say['sources']}: {where}_")
-        if answer.get("notice") and not _TECHNICAL.search(answer["notice"]):
-            parts.append(f"_{md_text(answer['notice'])}_")
-    if danger:
-        parts.append(f"**{md_text(help_note(answer.get('language', 'en')))}**")
-    return "\n\n".join(parts)
+        body = answered_html(esc(turn.get("id", "")), answer, turn.get("suggestions"))  # ids are hex; still escaped
+    return one_line(f'<div class="ask-msg">{body}</div>')
 
 
 def user_markdown(question: str, limit: int = 600) -> str:
@@ -171,69 +321,76 @@ def user_markdown(question: str, limit: int = 600) -> str:
     return md_text(q)
 
 
-# ---------------------------------------------------------------- cited passages
-
 def group_citations(citations) -> list[list[dict]]:
     """Citations that quote the same passage, together, in order of first citation."""
     groups: dict[str, list[dict]] = {}
     for c in citations or ():
-        groups.setdefault(c.get("chunk_id") or f"#{c.get('n')}", []).append(c)
+        if isinstance(c, dict):
+            groups.setdefault(c.get("chunk_id") or f"#{c.get('n')}", []).append(c)
     return list(groups.values())
 
 
-def citation_html(group, say: dict = LABELS["en"]) -> str:
-    """One passage card: its section and page, every sentence quoted from it
-    highlighted, the report's own source(s), and a link into the Report tab."""
-    if isinstance(group, dict):
-        group = [group]
-    first = group[0]
-    spans = [(*quote_span(c), c.get("n")) for c in group]
-    ns = "".join(f'<span class="cite-n">[{esc(c.get("n", ""))}]</span>' for c in group)
-    page = f" · p. {esc(first['page'])}" if first.get("page") not in (None, "") else ""
-    srcs, seen = [], set()
-    for c in group:
-        src = c.get("source") or None
-        if src and (src.get("title") or src.get("url")) and (src.get("ref"), src.get("url")) not in seen:
-            seen.add((src.get("ref"), src.get("url")))
-            ref = f" ({esc(src['ref'])})" if src.get("ref") is not None else ""
-            srcs.append(f'<div class="cite-src">{say["cites"]}{ref}: '
-                        f'{link(src.get("url"), src.get("title") or src.get("url"))}</div>')
-    n = esc(first.get("n", ""))
-    return (f'<li class="cite" id="cite-{n}">'
-            f'<div class="cite-head"><span class="cite-title">{ns} '
-            f'<span class="cite-sec">{esc(first.get("section", ""))}</span>{page}</span>'
-            f'<button type="button" class="cite-open" data-cite="{n}" '
-            f'title="{say["open_title"]}">{say["open"]}</button></div>'
-            f'<div class="passage">{highlight_many(first.get("text", ""), spans)}</div>{"".join(srcs)}</li>')
+# ---------------------------------------------------------------- the conversation as Markdown
+
+def md_plain(text) -> str:
+    """Text for the exported Markdown file: readable as it is, but no HTML tag survives a viewer.
+
+    >>> md_plain("a <b>x</b> & y")
+    'a &lt;b&gt;x&lt;/b&gt; & y'
+    """
+    return ("" if text is None else str(text)).replace("<", "&lt;").replace(">", "&gt;")
 
 
-def sources_html(answer: dict | None, suggestions=()) -> str:
-    """The panel under the chat: cited passages, or the refusal and questions to
-    try instead (``suggestions`` are used when the answer carries none)."""
-    if not answer:
-        return ('<div class="sources empty">Ask a question: the passages each answer quotes '
-                'will appear here, with the quoted sentence highlighted.</div>')
-    out, say = ['<div class="sources">'], labels(answer)
-    if answer.get("citations"):
-        out.append(f'<h3>{say["cited"]} <span class="for">{say["for"]} “{esc(answer.get("question", ""))}”</span></h3>')
-        out.append('<ol class="cites">' + "".join(citation_html(g, say) for g in group_citations(answer["citations"]))
-                   + "</ol>")
+def turn_markdown(i: int, turn: dict) -> str:
+    """One turn of the export: the question as a heading, the answer with its [n] markers as
+    footnotes ([^i-n]) and the quoted sentences listed under it."""
+    answer = turn.get("answer") if isinstance(turn.get("answer"), dict) else {}
+    lines = [f"## {i}. {md_plain(turn.get('question', '')).strip()}", ""]
+    if turn.get("error") or not answer:
+        lines.append(md_plain(turn.get("error") or "No answer."))
+    elif turn.get("danger"):
+        lines.append(f"**{md_plain(help_note(answer.get('language', 'en')))}**")
     elif answer.get("abstained"):
-        out.append(f'<div class="refusal" role="status"><strong>{say["refused"]}</strong> {say["nothing"]}</div>')
-    sugg = [s for s in (answer.get("suggestions") or suggestions or ()) if isinstance(s, str) and s.strip()]
-    if sugg and answer.get("abstained"):
-        out.append(f'<div class="suggest"><span>{say["try"]}</span>'
-                   + "".join(f'<button type="button" class="suggestion" data-ask="{esc(s)}">{esc(s)}</button>'
-                             for s in sugg) + "</div>")
-    meta = []
-    if answer.get("report_version"):
-        meta.append(f"report version {esc(answer['report_version'])}")
-    if answer.get("latency_ms") is not None:
-        meta.append(f"{float(answer.get('latency_ms') or 0):.0f} ms")
-    if meta:
-        out.append(f'<div class="meta">{" · ".join(meta)}</div>')
-    out.append("</div>")
-    return "".join(out)
+        say = labels(answer)
+        lines.append(f"*{say['refused']}.* {md_plain(reason(answer.get('notice', '')) or say['nothing'])}")
+        if turn.get("suggestions"):
+            lines += ["", say["try"]] + [f"- {md_plain(q)}" for q in turn["suggestions"]]
+    else:
+        ns = {c.get("n") for c in answer.get("citations") or []}
+        lines.append(_MARKER.sub(lambda m: f"[^{i}-{m.group(1)}]" if int(m.group(1)) in ns else m.group(0),
+                                 md_plain(answer.get("answer", ""))))
+        lines.append("")
+        for c in answer.get("citations") or []:
+            page = f", p. {c['page']}" if c.get("page") not in (None, "") else ""
+            src = c.get("source") if isinstance(c.get("source"), dict) else None
+            cited = (f" The report cites{' (' + str(src['ref']) + ')' if src.get('ref') is not None else ''}: "
+                     f"{md_plain(src.get('title') or '')} {safe_url(src.get('url')) or ''}".rstrip()) if src else ""
+            lines.append(f"[^{i}-{c.get('n')}]: {md_plain(c.get('section', ''))}{page}: "
+                         f"“{md_plain(c.get('quote', ''))}”{cited}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def conversation_markdown(turns, title: str, editor: str, version: str) -> str:
+    """The whole conversation as Markdown, each answer with its citations.
+
+    >>> t = {"id": "ab", "question": "Share?", "answer": {"answer": "“46%” [1]", "abstained": False,
+    ...      "citations": [{"n": 1, "section": "Intro", "page": 4, "quote": "46%"}]}}
+    >>> print(conversation_markdown([t], "Report", "Argos", "v1"))
+    # Questions to “Report”
+    <BLANKLINE>
+    Answers quote the report *Report* (edited by Argos), version v1.
+    <BLANKLINE>
+    ## 1. Share?
+    <BLANKLINE>
+    “46%” [^1-1]
+    <BLANKLINE>
+    [^1-1]: Intro, p. 4: “46%”
+    <BLANKLINE>
+    """
+    by = f" (edited by {md_plain(editor)})" if editor else ""
+    head = [f"# Questions to “{md_plain(title)}”", "",
+            f"Answers quote the report *{md_plain(title)}*{by}, version {md_plain(version)}.", ""]
+    return "\n".join(head) + "\n" + "\n".join(turn_markdown(i, t) for i, t in enumerate(turns or [], start=1))
 
 
 # ---------------------------------------------------------------- the report
@@ -275,10 +432,12 @@ def section_html(doc_text: str, section, anchors=(), references=(), mark=None) -
             f'<div class="section-text">{"".join(out)}</div></article>')
 
 
-def about_html(title: str, editor: str, version: str) -> str:
+def about_html(title: str, editor: str) -> str:
+    """The note over the chat, for the public. The report version is in the page footer: a
+    hash in the first sentence told a reader nothing and pushed the chat down (issue #11)."""
     by = f" (edited by {esc(editor)})" if editor else ""
     return (f'<div class="about" role="note"><strong>What this is:</strong> answers come only from the report '
-            f'<cite>{esc(title)}</cite>{by}, version <code>{esc(version)}</code>. Each answer quotes the '
-            f'report and cites the passage; when the report does not cover a question, it says so. '
-            f'It is not legal advice. If someone is in danger, contact local emergency services '
-            f'(the report names no hotline).</div>')
+            f'<cite>{esc(title)}</cite>{by}. Each quotes it: a number such as [1] opens the passage. When the '
+            f'report does not cover a question, it says so. It is not legal advice. If someone is in danger, contact '
+            f'local emergency services (the report names no hotline). The conversation stays in this browser; '
+            f'“New conversation” erases it.</div>')

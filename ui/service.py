@@ -65,6 +65,27 @@ class EvalRun:
     kinds: dict
 
 
+def related_questions(sections, pool: dict, asked=(), n: int = 3) -> list[str]:
+    """Up to ``n`` questions from ``pool`` (section title -> questions the report answers from
+    it; corpus/suggestions.json, each checked by tests/test_answer.py), from ``sections`` in
+    order first, then the report's other sections; none already ``asked`` (folded).
+
+    >>> pool = {"Intro": ("Q1?", "Q2?"), "Credits": ("Who?",), "Other": ("Q3?",)}
+    >>> related_questions(["Other", "Intro"], pool, {"q3?"})
+    ['Q1?', 'Q2?', 'Who?']
+    """
+    asked = {a.strip().lower() for a in asked}
+    order = list(dict.fromkeys([s for s in sections if s in pool] + list(pool)))
+    out: list[str] = []
+    for sec in order:
+        for q in pool.get(sec) or ():
+            if q.strip().lower() not in asked and q not in out:
+                out.append(q)
+            if len(out) == n:
+                return out
+    return out
+
+
 def clean_history(history) -> list[tuple[str, str]]:
     """Earlier (question, answer) pairs from UI state or API input; junk dropped.
 
@@ -187,6 +208,23 @@ class Service:
             return list(self.examples[:n])
         order = sorted(range(len(self.examples)), key=lambda i: -float(self._example_vecs[i] @ q))
         return [self.examples[i] for i in order[:n]]
+
+    def related(self, answer: dict, asked=(), n: int = 3) -> list[str]:
+        """Questions to ask next, after an answer or a refusal: the refusal's own suggestions,
+        else questions from the sections the answer cites and retrieved (the report's front
+        matter last), none already asked; ``suggest`` when the corpus has none."""
+        asked = {a.strip().lower() for a in asked} | {(answer.get("question") or "").strip().lower()}
+        own = [q for q in answer.get("suggestions") or () if q.strip().lower() not in asked]
+        if answer.get("abstained") and own:
+            return own[:n]
+        pool = dict(getattr(self.p.corpus, "suggestions", None) or {})
+        pool = {k: v for k, v in pool.items() if k not in points_mod.SKIP_SECTIONS} | \
+               {k: v for k, v in pool.items() if k in points_mod.SKIP_SECTIONS}
+        sections = [c.get("section") for c in answer.get("citations") or ()] + \
+                   [r.get("section") for r in answer.get("retrieved") or ()]
+        found = related_questions(sections, pool, asked, n)
+        return found or [q for q in self.suggest(answer.get("question") or "", n + len(asked))
+                         if q.strip().lower() not in asked][:n]
 
     def _abstains(self, q: str) -> bool:
         try:
