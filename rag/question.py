@@ -175,6 +175,55 @@ def name_countries(query: str, vocabulary: frozenset[str]) -> str:
     return query
 
 
+# Small words an organisation's initials skip: "UNODC" is United Nations Office (on) Drugs (and) Crime.
+_INITIALS_SKIP = frozenset("of the and on in for to de del la las los y el".split())
+
+
+def name_initials(query: str, names, vocabulary: frozenset[str]) -> str:
+    """A word the report never writes, as the one name of the report's ``names`` whose initials
+    it spells, so that "ga" finds the General Assembly.
+
+    >>> name_initials("which ga session passed it", ["the General Assembly", "Global Alliance Against"], frozenset())
+    'which General Assembly session passed it'
+    >>> name_initials("which ga session passed it", ["the General Assembly", "Global Alliance"], frozenset())  # which?
+    'which ga session passed it'
+    >>> name_initials("the ga and the un", ["the General Assembly", "the United Nations"], frozenset({"un"}))
+    'the General Assembly and the un'
+    """
+    spelt: dict[str, set[str]] = {}
+    for n in names:
+        words = [w for w in re.findall(r"[^\W\d_]+", n) if w.lower() not in _INITIALS_SKIP]
+        if len(words) >= 2 and all(w[0].isupper() for w in words):
+            spelt.setdefault("".join(w[0] for w in words).lower(), set()).add(" ".join(words))
+    for m in reversed(list(re.finditer(r"\b[^\W\d_]{2,6}\b", query))):
+        w = m.group().lower()
+        if w not in vocabulary and len(spelt.get(w, ())) == 1:
+            query = f"{query[:m.start()]}{next(iter(spelt[w]))}{query[m.end():]}"
+    return query
+
+
+# "1940s", "the 40s", "the '40s", "los años 40": a two-digit decade is either century's.
+_DECADE = re.compile(r"\b(1[89]|20)(\d)0'?s\b|'?\b(\d)0'?s\b|\baños (\d)0\b", re.I)
+
+
+def name_decades(query: str, vocabulary: frozenset[str]) -> str:
+    """A decade as the years of it the report writes, so that "its early treaty back in the
+    40s" finds the 1949 Convention.
+
+    >>> name_decades("the un's early treaty back in the 40s", frozenset({"1949", "2000"}))
+    "the un's early treaty back in the 1949"
+    >>> name_decades("what happened in the 2010s", frozenset({"2010", "2013", "1949"}))
+    'what happened in the 2010 or 2013'
+    >>> name_decades("5 percent in 40 countries", frozenset({"1949"}))
+    '5 percent in 40 countries'
+    """
+    for m in reversed(list(_DECADE.finditer(query))):
+        starts = [m.group(1) + m.group(2)] if m.group(1) else [c + (m.group(3) or m.group(4)) for c in ("19", "20")]
+        if years := sorted(v for v in vocabulary if len(v) == 4 and v.isdigit() and v[:3] in starts):
+            query = f"{query[:m.start()]}{' or '.join(years)}{query[m.end():]}"
+    return query
+
+
 def rewrite_followup(question: str, history: list[tuple[str, str]] | None, similar=None) -> str:
     """Make an elliptical follow-up a full question, using the previous question.
     ``similar(phrase, candidates)`` (cosines; the pipeline passes MiniLM's, e5's for Spanish) lets a

@@ -203,3 +203,11 @@ def test_names_of_several_words_and_titles_typed_without_the(pipeline):
         assert a.abstained and missing in a.notice, (typed, a.notice, a.answer)
     a = pipeline.ask("What did the Caribbean island's diplomatic service call the American accusation?")
     assert not a.abstained and "Cuban Ministry of Foreign Affairs" in a.answer, (a.notice, a.answer)
+
+
+def test_initials_and_a_decade_are_read_as_what_the_report_writes(pipeline):
+    for typed, expected in (("hey which ga session passed that resolution", "68th Session"),
+                            ("what was the un's early treaty on trafficking back in the 40s", "1949 Convention"),
+                            ("ec figures on child victims", "22%")):
+        a = pipeline.ask(typed)
+        assert not a.abstained and expected in a.answer, (typed, a.notice, a.answer)
