@@ -182,17 +182,18 @@ def test_axe_finds_no_serious_or_critical_violation(open_page, theme, width, tmp
     page.wait_for_selector("#eval-upload .file-preview")
     page.click("#eval-run-upload")
     page.wait_for_selector("#eval-summary .metric")
-    page.wait_for_selector("#eval-chart img")
+    page.wait_for_selector("#eval-chart .bar")
     check("3-evaluate")
     go_tab(page, "Report")
-    page.wait_for_selector("#report-view h2 .page")
+    page.wait_for_selector("#report-view .report-section h2")
     check("4-report")
     go_tab(page, "Ask")
     ask(page, "What share of detected victims are adult women?")
-    page.wait_for_selector("#sources .cite .cite-src a")
+    page.locator("#chat [data-testid=bot] a.mk").first.click()  # the answer's own source, opened
+    page.wait_for_selector("#chat details.ask-src[open]")
     check("5-ask-answer")
     ask(page, "What is the capital of Australia?")
-    page.wait_for_selector("#sources .refusal")
+    page.wait_for_selector("#chat [data-testid=bot] .ask-refusal")
     check("6-ask-refusal")
     assert is_dark(page) == (theme == "dark"), "the theme held through every tab"
 
