@@ -237,6 +237,9 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
     >>> rewrite_followup("And for forced labor?", [("What share are trafficked for sexual exploitation?", "")],
     ...                  lambda p, cs: [float(c == "sexual exploitation") for c in cs])
     'What share are trafficked for forced labor?'
+    >>> rewrite_followup("and kids?", [("what % of eu victims were women and girls", "")],
+    ...                  lambda p, cs: [float(c == "girls") for c in cs])
+    'what % of eu victims were kids'
     >>> rewrite_followup("How many of them signed?", [("How many countries met in Palermo?", "")])
     'How many of the countries signed?'
     >>> rewrite_followup("Did it attach conditions?", [("When did the US ratify it?", "")])
@@ -338,7 +341,16 @@ def closest_span(text: str, phrase: str, similar, after: str | None = None) -> t
     # 0.750 from "adult women", and takes the place of the latter.
     size = len(phrase.split())
     best = max(range(len(spans)), key=lambda k: sims[k] + SAME_LENGTH * (len(text[slice(*spans[k])].split()) == size))
-    return spans[best] if sims[best] >= FOLLOW_SIMILAR else None
+    if sims[best] < FOLLOW_SIMILAR:
+        return None
+    # One of a pair ("women and girls") gives its place to the pair: "And kids?" asks about
+    # kids instead of both, not "women and kids".
+    a, b = spans[best]
+    for r1, r2 in zip(runs, runs[1:]):
+        if re.fullmatch(r"\s+(and|or|y|o|e)\s+", text[r1[-1].end():r2[0].start()], re.I) and (
+                r1[0].start() <= a and b <= r1[-1].end() or r2[0].start() <= a and b <= r2[-1].end()):
+            return r1[0].start(), r2[-1].end()
+    return a, b
 
 
 # Who heads something, in either language; any of them answers any other ("head" ~ "Director").

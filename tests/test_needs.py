@@ -211,3 +211,9 @@ def test_initials_and_a_decade_are_read_as_what_the_report_writes(pipeline):
                             ("ec figures on child victims", "22%")):
         a = pipeline.ask(typed)
         assert not a.abstained and expected in a.answer, (typed, a.notice, a.answer)
+
+
+def test_a_follow_up_replaces_a_pair_not_one_of_it(pipeline):
+    a = pipeline.ask("and kids?", history=[("what % of eu trafficking victims were women and girls",
+                                            "The report says 72% of the 14,145 victims were women and girls.")])
+    assert not a.abstained and "22%" in a.answer, (a.notice, a.answer)
