@@ -60,7 +60,7 @@ def test_each_answer_keeps_its_own_sources_and_open_in_report_keeps_the_place(op
     page.wait_for_selector("button[role=tab][aria-selected=true]:has-text('Report')")
     page.locator("#report-view mark#hl").wait_for()
     assert "46%" in " ".join(page.locator("#report-view mark").all_inner_texts())
-    assert THREE[0] in page.inner_text("#report-note"), "the note names the first turn's question"
+    assert THREE[0] in page.inner_text("#report-view .report-note"), "the note names the first turn's question"
     saved = page.evaluate("window.__ask.top")
     go_tab(page, "Ask")
     page.wait_for_function("id => document.activeElement && document.activeElement.id === id", arg=button_id)

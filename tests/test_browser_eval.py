@@ -190,8 +190,8 @@ def test_report_contents_prev_next_back_to_the_answer_and_links(open_page):
     page = open_page()
     text = ask(page, "What share of detected victims are adult women?")
     assert "46%" in text
-    page.wait_for_selector("#sources .cite")
-    page.locator("#sources .cite .cite-open").first.click()
+    page.locator("#chat [data-testid=bot] a.mk").first.click()  # the answer's own source
+    page.locator("#chat details.ask-src[open] .cite-open").first.click()
     page.wait_for_selector("button[role=tab][aria-selected=true]:has-text('Report')")
     page.wait_for_selector("#report-view mark#hl")
     assert "Introduction" in page.inner_text("#report-view h2")
