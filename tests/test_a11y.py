@@ -14,26 +14,15 @@ talking-points pickers stacking on a phone with no word broken inside.
 from __future__ import annotations
 
 import json
-import os
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# test_browser skips the module without Debian's chromium or playwright.
+from test_browser import LAPTOP, PHONE, QUESTIONS_JSONL, ROOT, T, ask, browser, go_tab, open_page, run_upload  # noqa: E402,F401
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium); not found",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright",
                                reason="accessibility tests need axe-playwright-python (pip install -e .[test])")
 
 from conftest import start_app  # noqa: E402
-from test_browser import ARGS, LAPTOP, PHONE, QUESTIONS_JSONL, T, ask, go_tab, loopback  # noqa: E402
 
 SHOTS = ROOT / "artifacts" / "screenshots"
 AXE_OUT = ROOT / "artifacts" / "axe"
@@ -97,43 +86,6 @@ def app(pipeline, tmp_path_factory):
     proc.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def open_page(browser, app):
-    """A fresh context; ``theme`` is stored as the toggle stores it (None: nothing stored) and
-    ``scheme`` is the system setting. Fails the test on any non-loopback request."""
-    contexts, requests = [], []
-
-    def _open(viewport=LAPTOP, theme=None, scheme="light"):
-        ctx = browser.new_context(viewport=viewport, color_scheme=scheme)
-        ctx.set_default_timeout(T)
-        if theme:
-            ctx.add_init_script(f"try {{ localStorage.setItem('rag-theme', {json.dumps(theme)}); }} catch (e) {{}}")
-        ctx.on("request", lambda r: requests.append(r.url))
-        page = ctx.new_page()
-        page.on("websocket", lambda ws: requests.append(ws.url))
-        contexts.append(ctx)
-        page.goto(app.url)
-        page.wait_for_selector("#chat")
-        page.wait_for_selector("button[role=tab]")
-        page.wait_for_selector(".theme-pick input:checked")
-        return page
-
-    yield _open
-    for ctx in contexts:
-        ctx.close()
-    outside = sorted({u for u in requests if not loopback(u)})
-    assert requests, "no request was recorded at all"
-    assert not outside, f"the page made requests off this machine: {outside}"
-
-
 def is_dark(page) -> bool:
     return page.evaluate("document.body.classList.contains('dark')")
 
@@ -177,12 +129,7 @@ def test_axe_finds_no_serious_or_critical_violation(open_page, theme, width, tmp
     page.click("#tp-make")
     page.wait_for_selector("#tp-view li .where")
     check("2-talking-points")
-    go_tab(page, "Evaluate")
-    page.set_input_files("#eval-upload input[type=file]", str(qfile))
-    page.wait_for_selector("#eval-upload .file-preview")
-    page.click("#eval-run-upload")
-    page.wait_for_selector("#eval-summary .metric")
-    page.wait_for_selector("#eval-chart .bar")
+    run_upload(page, qfile)
     check("3-evaluate")
     go_tab(page, "Report")
     page.wait_for_selector("#report-view .report-section h2")

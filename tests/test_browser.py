@@ -8,6 +8,7 @@ and phone widths go to artifacts/screenshots/.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -65,12 +66,16 @@ def browser():
 
 @pytest.fixture
 def open_page(browser, app):
-    """Open the app in a fresh context; after the test, fail on any non-loopback request."""
+    """Open the app in a fresh context; after the test, fail on any non-loopback request.
+    ``theme`` is stored as the theme toggle stores it (None: nothing stored); ``scheme`` is
+    the system's setting."""
     contexts, requests = [], []
 
-    def _open(viewport=LAPTOP, accept_downloads=False):
-        ctx = browser.new_context(viewport=viewport, accept_downloads=accept_downloads)
+    def _open(viewport=LAPTOP, accept_downloads=False, theme=None, scheme="light"):
+        ctx = browser.new_context(viewport=viewport, accept_downloads=accept_downloads, color_scheme=scheme)
         ctx.set_default_timeout(T)
+        if theme:
+            ctx.add_init_script(f"try {{ localStorage.setItem('rag-theme', {json.dumps(theme)}); }} catch (e) {{}}")
         ctx.on("request", lambda r: requests.append(r.url))
         page = ctx.new_page()
         page.on("websocket", lambda ws: requests.append(ws.url))
@@ -78,6 +83,7 @@ def open_page(browser, app):
         page.goto(app.url)
         page.wait_for_selector("#chat")
         page.wait_for_selector("button[role=tab]")
+        page.wait_for_selector(".theme-pick input:checked")
         return page
 
     yield _open
@@ -86,6 +92,16 @@ def open_page(browser, app):
     outside = sorted({u for u in requests if not loopback(u)})
     assert requests, "no request was recorded at all"
     assert not outside, f"the page made requests off this machine: {outside}"
+
+
+def run_upload(page, qfile) -> None:
+    """Run the questions of ``qfile`` from the Evaluate tab and wait for the summary and chart."""
+    go_tab(page, "Evaluate")
+    page.set_input_files("#eval-upload input[type=file]", str(qfile))
+    page.wait_for_selector("#eval-upload .file-preview")
+    page.click("#eval-run-upload")
+    page.wait_for_selector("#eval-summary .metric")
+    page.wait_for_selector("#eval-chart .bar")
 
 
 def go_tab(page, name: str) -> None:
@@ -299,12 +315,7 @@ def test_screenshots_of_every_tab(open_page, name, viewport, tmp_path):
     page.wait_for_selector("#tp-view li")
     no_sideways_scroll(page)
     shot(page, f"{name}-3-talking-points")
-    go_tab(page, "Evaluate")
-    page.set_input_files("#eval-upload input[type=file]", str(qfile))
-    page.wait_for_selector("#eval-upload .file-preview")
-    page.click("#eval-run-upload")
-    page.wait_for_selector("#eval-summary .metric")
-    page.wait_for_selector("#eval-chart .bar")
+    run_upload(page, qfile)
     no_sideways_scroll(page)
     shot(page, f"{name}-4-evaluate")
     go_tab(page, "Report")
