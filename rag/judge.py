@@ -58,7 +58,7 @@ ON_TOPIC = 0.45
 TOPIC_WINDOW = 40
 # The kinds of fact that are values, whose sentence must be on the question's topic; a title
 # ("Who is the US Secretary of State named in the report?") is checked by its names alone.
-VALUE_CUES = {"number", "percent", "date", "money", "factor"}
+VALUE_CUES = {"number", "percent", "date", "day", "money", "factor"}
 # In the answered dev questions, every counted noun this rare was in the answer ("undocumented" 4.5).
 COUNTED_IDF = 3.0
 # A word of the sentence within this cosine of a question's word that the report uses elsewhere
@@ -218,8 +218,8 @@ def sentence_covers(i: int, names: list[str], name_vecs: np.ndarray, t: Tables) 
                for n, v in zip(names, name_vecs))
 
 
-CUE_NAMES = {"en": {"leader": "title", "most": "highest", "least": "lowest", "agent": "speaker or source"},
-             "es": {"number": "la cifra", "percent": "el porcentaje", "date": "la fecha", "money": "el importe",
+CUE_NAMES = {"en": {"day": "exact date", "leader": "title", "most": "highest", "least": "lowest", "agent": "speaker or source"},
+             "es": {"day": "la fecha exacta", "number": "la cifra", "percent": "el porcentaje", "date": "la fecha", "money": "el importe",
                     "contact": "el contacto", "duration": "el plazo", "factor": "el factor",
                     "penalty": "la pena", "leader": "el cargo", "most": "el máximo", "least": "el mínimo",
                     "author": "el autor", "agent": "quién lo dice"}}
@@ -378,7 +378,11 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     vec_of = dict(zip(needs.names, name_vecs if name_vecs is not None else ()))
     named = [(n, vec_of[n]) for n in (needs.places or needs.names) if n in vec_of]
     who = ", ".join(n for n, _ in named)
-    if cues and named and not any(h and sentence_covers(c.index, *zip(*named), t) for h, c in zip(has, chosen)):
+    # A source is often named beside its figure ("… deported 557 Cambodians." / "According to a
+    # GAATW report…"): "who reported that?" may be met by a neighbour of a sentence that names it.
+    reach = (lambda i: beside(i, t)) if cues == {"agent"} else (lambda i: [i])
+    if cues and named and not any(h and any(sentence_covers(j, *zip(*named), t) for j in reach(c.index))
+                                  for h, c in zip(has, chosen)):
         return "not_for", {"cue": what_kind, "what": who}
     # A title must stand by its name: "Who founded Polaris?" is not answered by "… Polaris,
     # funded by the same actors, … [60 words] … heads of state".

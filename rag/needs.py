@@ -113,10 +113,11 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
     words = () if e5 else tuple(dict.fromkeys(
         w for w in re.findall(r"[^\W\d_][\w'-]*", query) if (s := terms_of(w)) and s[0] in topic))
     unknown = tuple(w for w in words if terms_of(w)[0] not in idf)
+    # "how many actually signed" counts what the question before it did, not "actually".
     return Needs(frozenset(question_cues(query) - {"duration"}), named,
                  tuple(n for n in named if countries(n) or members(n)), years, topic, words, unknown,
-                 counted(query), stance, bool(asked_reference(query) or asked_sections(query)),
-                 speakers_of(query))
+                 "" if (thing := counted(query)).lower() in adverbs() else thing, stance,
+                 bool(asked_reference(query) or asked_sections(query)), speakers_of(query))
 
 
 def typed_terms(query: str, stems: set[str], e5: bool = False) -> str:

@@ -394,7 +394,9 @@ _ASKS = (
                        r"cuánto|número|población de"))),
     # A keyword query asks for a date by the word alone ("gaatw report year cambodians"), not
     # a rate ("per year") or a span ("the last year").
-    (("date", _words(r"when|what year|which year|what date|what day|which day|cuándo|qué año|qué día|en qué fecha|fecha")
+    # "exact date the Netherlands accepted the protocol" is not answered by its year.
+    (("day", _words(r"exact (date|day)|what day|which day|precise date|fecha exacta|d[ií]a exacto|qué día")),
+     ("date", _words(r"when|what year|which year|what date|what day|which day|cuándo|qué año|qué día|en qué fecha|fecha")
       + r"|(?<!per )(?<!each )(?<!every )(?<!a )(?<!last )(?<!this )(?<!that )(?<!same )(?<!past )\b(year|date)\b(?! (ago|old|later|earlier|before|after))"),),
     # "Which country has the lowest number…?" is not answered by a count without a "lowest".
     (("least", _words(r"lowest|smallest|fewest|least")), ("most", _words(r"highest|largest|biggest|greatest"))),
@@ -484,6 +486,7 @@ _CUE_RX = {
     "number": (r"(?<![\w-])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
                r"hundred|thousand|million|billion|trillion|\w+fold|doubled|tripled|quadrupled|halved|twice)\b", re.I),
     "date": (rf"\b(1[89]|20)\d\d\b|{_MONTH}", 0),
+    "day": (rf"{_MONTH} \d{{1,2}}\b|\b\d{{1,2}} (of )?{_MONTH}", 0),
     "leader": (r"\b" + _LEADER, re.I),
     "author": (r"\b(authors?|authored|wrote|written by|edited by|editors?)\b", re.I),
     # Someone named: a person's two names, or an organisation's acronym ("COVID-19" is neither).

@@ -449,7 +449,8 @@ class Reader:
         self._phrase_rx = re.compile(r"\b(" + "|".join(re.escape(p) for p in sorted(self.phrases, key=len, reverse=True))
                                      + r")\b", re.I) if self.phrases else None
         # Runs of two to four words of the report's names, each word in turn left open:
-        # ("ghada", "*") -> {"waly"}, for mending a name misspelt in one of its words.
+        # ("ghada", "*") -> {"waly"}, for mending a name misspelt in one of its words; the other
+        # words may be common ones the report capitalises ("henry", zipf 4.7: "henry reve").
         self.name_slots: dict[tuple, set[str]] = {}
         for name in {n.lower() for t in texts for n in names_in(fold(t), skip_first=False)}:
             ws = name.split()
@@ -457,7 +458,7 @@ class Reader:
                 for k in range(len(ws) - n + 1):
                     run = ws[k:k + n]
                     for i in range(n):
-                        if any(w in self.casing for j, w in enumerate(run) if j != i):
+                        if any(w in self.titled for j, w in enumerate(run) if j != i):
                             self.name_slots.setdefault((*run[:i], "*", *run[i + 1:]), set()).add(run[i])
 
     def mend(self, word: str, spanish: bool = False) -> str | None:

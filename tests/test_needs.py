@@ -217,3 +217,54 @@ def test_a_follow_up_replaces_a_pair_not_one_of_it(pipeline):
     a = pipeline.ask("and kids?", history=[("what % of eu trafficking victims were women and girls",
                                             "The report says 72% of the 14,145 victims were women and girls.")])
     assert not a.abstained and "22%" in a.answer, (a.notice, a.answer)
+
+
+def test_a_question_word_in_a_later_sentence_of_the_section_brings_it_in(pipeline):
+    # "days" is four sentences after "deported 557 Cambodians", "urged" in the next one.
+    for typed, expected in (("how many days did thai authorities hold the cambodians before deporting them", "three days"),
+                            ("what else did the meps urge", "child protection")):
+        a = pipeline.ask(typed)
+        assert not a.abstained and expected in a.answer, (typed, a.notice, a.answer)
+
+
+def test_a_sentence_added_for_one_word_does_not_meet_the_question_for_it(pipeline):
+    # "… reported in 2020 by the UODC" holds the year, the 14,145 sentence the figure.
+    a = pipeline.ask("how many victims did eu countries report in 2020")
+    assert a.abstained and "2020" in a.notice, a.answer
+
+
+def test_a_runner_up_that_answers_by_itself_is_taken_when_the_best_has_no_such_fact(pipeline):
+    a = pipeline.ask("what year does the report say the un was created")
+    assert not a.abstained and "1945" in a.answer, (a.notice, a.answer)
+    # …but not when a word of the question is one the report never uses
+    b = pipeline.ask("what year did the un cancel the palermo protocol")
+    assert b.abstained, b.answer
+
+
+def test_who_reported_a_figure_may_be_named_beside_it(pipeline):
+    a = pipeline.ask("who reported that", history=[("how many cambodians did thailand deport in 2010",
+                                                     "Thai authorities arrested and deported 557 undocumented Cambodians.")])
+    assert not a.abstained and "GAATW" in a.answer, (a.notice, a.answer)
+
+
+def test_how_many_followed_by_an_adverb_counts_what_the_question_before_did(pipeline):
+    a = pipeline.ask("how many actually signed", history=[("how many countries met in palermo in 2000",
+                                                           "The report says 148 countries met in Palermo.")])
+    assert not a.abstained and "121" in a.answer, (a.notice, a.answer)
+
+
+def test_a_name_misspelt_beside_a_common_word_the_report_capitalises_is_mended(pipeline):
+    a = pipeline.ask("since when has the henry reve brigade been around")  # "Henry" is common (zipf 4.7)
+    assert "Henry Reeve" in a.query and not a.abstained and "2005" in a.answer, (a.query, a.answer)
+
+
+def test_an_exact_date_is_not_answered_by_a_year(pipeline):
+    a = pipeline.ask("exact date the netherlands accepted the protocol")
+    assert a.abstained and "exact date" in a.notice, a.answer
+    b = pipeline.ask("what day is the world day against trafficking")
+    assert not b.abstained and "July 30" in b.answer, (b.notice, b.answer)
+
+
+def test_what_counts_as_x_is_answered_by_the_sentence_defining_x(pipeline):
+    a = pipeline.ask("what counts as exploitation under the trafficking protocol")
+    assert not a.abstained and "Exploitation shall include" in a.answer, (a.notice, a.answer)
