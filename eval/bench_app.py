@@ -81,14 +81,18 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, max(0, int(round(p * len(xs) + 0.5)) - 1))]
 
 
-def ensure_index(index_dir: Path | None) -> Path:
-    """Build the index once (outside any timing) if it is missing; return its folder."""
+def ensure_index(index_dir: Path | None, check: bool = True) -> Path:
+    """Build the index once (outside any timing) if it is missing; return its folder.
+    ``check=False`` trusts an index that is there (the app rebuilds a stale one at start-up):
+    opening it only to check costs ~10 s on an idle machine, 40 s under a load average of 16."""
     from rag import Config, Pipeline
     from rag import index as index_mod
 
     cfg = Config(index_dir=index_dir) if index_dir else Config()
     if index_mod.read_manifest(cfg.index_dir) is None:
         print(f"building the index at {cfg.index_dir} first (not timed)…", flush=True)
+    elif not check:
+        return cfg.index_dir
     Pipeline.open(cfg, progress=False)  # also rebuilds a stale index, so the app only loads it
     return cfg.index_dir
 

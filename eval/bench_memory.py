@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -55,6 +56,36 @@ def load() -> str:
     return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def summary_line(rss: dict[int, float], start_mb: float, errors: int, seconds: float, load_avg: str) -> str:
+    """The line the issue asks for: RSS at each checkpoint, then what it cost.
+
+    >>> summary_line({500: 1432.4, 2000: 1445, 5000: 1450.6}, 1308, 0, 1234.5, "load average 9.0 8.0 7.0")
+    'RSS after 500, 2,000 and 5,000 calls: 1,432, 1,445 and 1,451 MB (1,308 MB after start-up; 0 errors; 1,234 s; load average 9.0 8.0 7.0)'
+    """
+    def join(xs: list[str]) -> str:
+        return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " and " + xs[-1]
+
+    return (f"RSS after {join([f'{c:,}' for c in rss])} calls: {join([f'{m:,.0f}' for m in rss.values()])} MB "
+            f"({start_mb:,.0f} MB after start-up; {errors} errors; {seconds:,.0f} s; {load_avg})")
+
+
+def parse_summary(text: str) -> dict | None:
+    """``{"rss": {calls: MB}, "start": MB, "errors": n, "seconds": s}`` from the summary line in ``text``.
+
+    >>> parse_summary(summary_line({50: 812.0}, 800, 0, 9, "load average 1.0 1.0 1.0"))
+    {'rss': {50: 812.0}, 'start': 800.0, 'errors': 0, 'seconds': 9.0}
+    """
+    m = re.search(r"RSS after ([\d, and]+) calls: ([\d, and]+) MB \(([\d,]+) MB after start-up; (\d+) errors; "
+                  r"([\d,]+) s; load average [\d. ]+\)", text)
+    if not m:
+        return None
+    nums = [[float(x.replace(",", "")) for x in re.split(r", | and ", g)] for g in m.groups()[:2]]
+    if len(nums[0]) != len(nums[1]):
+        return None
+    return {"rss": {int(c): mb for c, mb in zip(*nums)}, "start": float(m[3].replace(",", "")),
+            "errors": int(m[4]), "seconds": float(m[5].replace(",", ""))}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.bench_memory", description=__doc__.split("\n\n")[0])
     ap.add_argument("--calls", type=int, default=5000, help="API calls in all (default 5000)")
@@ -66,11 +97,11 @@ def main(argv=None) -> int:
 
     import httpx
 
-    from eval.bench_app import ask, ensure_index, questions
+    from eval.bench_app import ask, cpu_seconds, ensure_index, questions
     from ui.launcher import AppProcess
 
     env_index = Path(os.environ["RAG_INDEX_DIR"]) if os.environ.get("RAG_INDEX_DIR") else None
-    index_dir = ensure_index(args.index_dir or env_index)
+    index_dir = ensure_index(args.index_dir or env_index, check=False)  # start-up is not what is measured
     data_dir = Path(tempfile.mkdtemp(prefix="bench-memory-data-"))
     env = {"RAG_INDEX_DIR": str(index_dir), "RAG_DATA_DIR": str(data_dir)}
     if args.sessions is not None:
@@ -85,8 +116,10 @@ def main(argv=None) -> int:
     try:
         with httpx.Client(trust_env=False) as c:
             ask(c, app.url, qs[0])  # warm-up: the first answer loads what start-up left lazy
-        print(f"after start-up and 1 call: RSS {rss_mb(app.proc.pid):.0f} MB", flush=True)
-        t0 = time.perf_counter()
+        start_mb = rss_mb(app.proc.pid) or 0.0
+        print(f"after start-up and 1 call: RSS {start_mb:.0f} MB", flush=True)
+        t0, rss = time.perf_counter(), {}
+        cpu0, done0 = cpu_seconds(app.proc.pid), 0
         for mark in marks:
             def client(k: int, upto: int = mark) -> None:
                 with httpx.Client(trust_env=False) as c:
@@ -107,11 +140,18 @@ def main(argv=None) -> int:
                 t.start()
             for t in threads:
                 t.join()
-            print(f"after {mark:>5,} calls: RSS {rss_mb(app.proc.pid):.0f} MB   ({errors[0]} errors, "
+            rss[mark] = rss_mb(app.proc.pid) or 0.0
+            # CPU per call since the last checkpoint: work that grows with the calls made shows here
+            # even when other work on the machine makes the wall time meaningless.
+            cpu = cpu_seconds(app.proc.pid)
+            per = f"{(cpu - cpu0) / (mark - done0) * 1000:.0f}" if cpu is not None and cpu0 is not None else "?"
+            cpu0, done0 = cpu, mark
+            print(f"after {mark:>5,} calls: RSS {rss[mark]:.0f} MB   ({errors[0]} errors, {per} app CPU-ms per call, "
                   f"{time.perf_counter() - t0:.0f} s, {load()})", flush=True)
     finally:
         app.stop()
-    return 0
+    print(summary_line(rss, start_mb, errors[0], time.perf_counter() - t0, load()), flush=True)
+    return 1 if errors[0] else 0
 
 
 if __name__ == "__main__":
