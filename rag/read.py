@@ -558,10 +558,14 @@ class Reader:
                         continue
                     for known in self.name_slots.get((*run[:i], "*", *run[i + 1:]), ()):
                         if OSA.distance(typed, known) <= (1 if len(typed) < 8 else 2):
-                            m = words[k + i]
-                            fixed = self.casing.get(known, known.capitalize())
-                            mended.append((m.group(), known))
-                            return self._names(text[:m.start()] + fixed + text[m.end():], mended)
+                            # The whole run is the report's name, so each of its words takes the
+                            # report's casing, common ones too: "henry reve" -> "Henry Reeve".
+                            first, last = words[k], words[k + n - 1]
+                            fixed = " ".join(self.titled.get(w, words[k + j].group()) if j != i else
+                                             self.casing.get(known, self.titled.get(known, known.capitalize()))
+                                             for j, w in enumerate(run))
+                            mended.append((words[k + i].group(), known))
+                            return self._names(text[:first.start()] + fixed + text[last.end():], mended)
         return text
 
 
