@@ -1,18 +1,36 @@
 """Memory of the web app under many API calls: RSS after 500, 2,000 and 5,000 ``/call/ask`` calls.
 
     python -m eval.bench_memory [--calls 5000] [--sessions N]
+    python -m eval.bench_memory --calls 50          (smoke run, ~1 min with start-up)
 
 Each call comes without a session id, as a script's or a gradio_client's first call
 does, so each is a new Gradio session: before its state was bounded (app.py, SESSIONS)
 RSS grew ~170 KB per call with no plateau (623 MB -> 1.48 GB over 5,000 calls).
 ``--sessions`` passes RAG_SESSIONS to the app, to compare capacities; 10000 is gradio's
-default. Two clients ask at once (one per core). The load average is printed beside
-every time, as other work on the machine slows the calls (not the memory).
+default. Two clients ask at once (one per core). Each checkpoint prints RSS, the app's
+CPU per call since the last one (work that grows with the calls shows there, whatever
+the other work on the machine does to the wall time) and the load average; the last
+line sums up (tests/test_bench.py parses it).
 
-Measured on 2 shared cores, --calls 1000 (RSS after start-up and one call: 794 MB):
-  200 sessions (the default): 925 MB after 500 calls, 930 MB after 1,000 (40 s, 78 s; load average 8.6, 9.8)
-  10,000 (gradio's default):  958 MB after 500 calls, 1,016 MB after 1,000 (47 s, 93 s; load average 9.9, 10.1)
-so ~116 KB per session, flat once 200 are kept. Not yet run to 5,000 calls.
+Measured on 2 shared cores, 200 sessions (the default):
+  --calls 5000 (654 s; load average 5.0, 9.0, 6.0 at the checkpoints):
+      1,432, 1,445 and 1,465 MB after 500, 2,000 and 5,000 calls; 0 errors
+      (1,308 MB after start-up and one call: the first start after the index was built;
+      every later start measured 797-823 MB, with the same growth)
+  --calls 20000 (3,803 s; load average 5-22, two runs at once):
+      931, 945, 951 and 963 MB after 500, 2,000, 5,000 and 20,000 calls (805 MB after
+      start-up); app CPU 109, 104, 114, 111 ms per call; 0 errors
+      with MALLOC_ARENA_MAX=2: 909, 918, 931 and 940 MB (797 MB): a lower start, the same slope
+so ~125 MB over the first 500 calls (the 200 kept sessions, ~116 KB each, and what the
+first answers touch), then ~1 KB per call. tracemalloc finds two parts of that in gradio's
+queue: 2,000 message queues of ~3 KB (an LRU, full after 2,000 calls) and an empty set per
+session id that is never removed (Queue.pending_event_ids_session, ~250 B a session).
+gradio's per-event records and their pandas summary (~220 B and up to 29 ms a call) are off
+since app.py sets GRADIO_ANALYTICS_MAX_EVENTS: with gradio's defaults the app used 90, 87
+and 97 CPU-ms per call at 500, 2,000 and 5,000 calls, against 87, 84 and 90 ms with the
+fix in a run beside it (load average 22); RSS the same (936-970 MB against 942-974 MB).
+Earlier, --calls 1000 (794 MB after start-up): 925 and 930 MB after 500 and 1,000 calls
+with 200 sessions, 958 and 1,016 MB with 10,000 (gradio's default; load average 9-10).
 """
 from __future__ import annotations
 
