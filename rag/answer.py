@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .chunk import Chunk, Sentence, names_in  # noqa: F401  (Chunk: suggest()'s doctest)
+from .chunk import Chunk, Sentence, names_in, overlapping, per_doc  # noqa: F401  (Chunk: suggest()'s doctest)
 from .cite import Citation, budgets, frame, make_citation, source_of, trim
 from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, WHY, near_terms, places_in, stemmed_words, unanswered, unasked,
                     uncovered)
@@ -176,32 +176,65 @@ class Tables:
         sents = index.sentences
         dim = index.sentence_vectors.d
         matrix = index.sentence_vectors.reconstruct_n(0, len(sents)) if sents else np.zeros((0, dim))
-        by_chunk = {c.chunk_id: [i for i, s in enumerate(sents)
-                                 if s.doc_id == c.doc_id and s.start < c.end and s.end > c.start]
-                    for c in index.chunks}
+        by_chunk = chunk_sentences(index.chunks, sents)
         # Names are looked up in a chunk's whole section: a chunk boundary can fall
-        # between "World Day" and "in 2019" though the section says both.
-        docs = {d.doc_id: d for d in corpus.documents}
-        section_text = {c.chunk_id: next((docs[c.doc_id].text[s.start:s.end] for s in docs[c.doc_id].sections
-                                          if s.start <= c.start < s.end), c.text)
-                        for c in index.chunks if c.doc_id in docs}
-        names = {k: sorted(set(names_in(v, skip_first=False))) for k, v in section_text.items()}
+        # between "World Day" and "in 2019" though the section says both. Each section is
+        # read once and its words and names shared by its chunks: read once per chunk, a
+        # 1 MB section of 1,059 chunks took 759 s of a 774 s start, and 11 GB.
+        home, texts = chunk_sections(corpus, index.chunks)
+        names = {key: sorted(set(names_in(v, skip_first=False))) for key, v in texts.items()}
         vecs = dict(zip(index.names, index.name_vectors.reconstruct_n(0, len(index.names)))) if index.names else {}
         for n in {n for ns in names.values() for n in ns} - set(vecs):  # a source added since the build
             vecs[n] = embedder.encode([n])[0]
+        words = {key: " ".join(words_of(v)) for key, v in texts.items()}
+        entities = {key: np.stack([vecs[n] for n in ns]) if ns else np.zeros((0, dim), np.float32)
+                    for key, ns in names.items()}
         vocabulary = {w for d in corpus.documents for w in words_of(d.text)}
         vocabulary |= {w for r in index.references for w in words_of(f"{r.publisher} {r.title}")}
         e5 = index.sentence_vectors_e5
-        return cls(sents, np.asarray(matrix, dtype=np.float32),
-                   tuple(frozenset(t) for t in tokenize([s.text for s in sents])),
+        terms = tokenize([s.text for s in sents])  # once for both (0.45 s a megabyte)
+        return cls(sents, np.asarray(matrix, dtype=np.float32), tuple(frozenset(t) for t in terms),
                    tuple(places_in(s.text) for s in sents), tuple(stemmed_words(s.text) for s in sents),
                    tuple(dict.fromkeys(s.section for s in sents)), by_chunk,
-                   idf_table(sents), frozenset(vocabulary),
-                   {k: " ".join(words_of(v)) for k, v in section_text.items()},
-                   {k: np.stack([vecs[n] for n in ns]) if ns else np.zeros((0, dim), np.float32)
-                    for k, ns in names.items()}, vecs,
+                   idf_table(terms), frozenset(vocabulary),
+                   {k: words[key] for k, key in home.items()}, {k: entities[key] for k, key in home.items()}, vecs,
                    {d.doc_id: d.anchors for d in corpus.documents}, index.references,
                    np.asarray(e5.reconstruct_n(0, len(sents)), dtype=np.float32) if e5 is not None and sents else None)
+
+
+def chunk_sentences(chunks, sents) -> dict[str, list[int]]:
+    """Chunk id -> the positions in ``sents`` of the sentences it overlaps, in order."""
+    of_doc, out = per_doc(sents), {}
+    for doc_id, members in per_doc(chunks).items():
+        own = of_doc.get(doc_id, [])
+        hits = overlapping([(sents[i].start, sents[i].end) for i in own],
+                           [(chunks[n].start, chunks[n].end) for n in members])
+        for n, hit in zip(members, hits):
+            out[chunks[n].chunk_id] = [own[k] for k in hit]
+    return {c.chunk_id: out[c.chunk_id] for c in chunks}
+
+
+def chunk_sections(corpus, chunks) -> tuple[dict[str, tuple], dict[tuple, str]]:
+    """(chunk id -> key, key -> text): the text a chunk's names and words are read in. That
+    is the first section holding its start, keyed (doc id, start, end) and shared by the
+    section's chunks, or the chunk's own text when none does (a corpus changed since the
+    build). Chunks of documents the corpus lacks have none."""
+    docs = {d.doc_id: d for d in corpus.documents}
+    home, texts = {}, {}
+    for doc_id, members in per_doc(chunks).items():
+        if doc_id not in docs:
+            continue
+        doc = docs[doc_id]
+        hits = overlapping([(s.start, s.end) for s in doc.sections],
+                           [(chunks[n].start, chunks[n].start + 1) for n in members])
+        for n, hit in zip(members, hits):
+            c = chunks[n]
+            sec = doc.sections[hit[0]] if hit else None
+            key = (doc_id, sec.start, sec.end) if sec else (doc_id, c.chunk_id)
+            home[c.chunk_id] = key
+            if key not in texts:
+                texts[key] = doc.text[sec.start:sec.end] if sec else c.text
+    return {c.chunk_id: home[c.chunk_id] for c in chunks if c.chunk_id in home}, texts
 
 
 @dataclass(frozen=True)
@@ -388,13 +421,13 @@ def _continuation(best: Scored, t: Tables) -> Scored | None:
 
 # ---------------------------------------------------------------- records and refusals
 
-def idf_table(sentences: tuple[Sentence, ...]) -> dict[str, float]:
-    """BM25-style idf of stemmed terms over sentences."""
+def idf_table(terms: list[list[str]]) -> dict[str, float]:
+    """BM25-style idf of stemmed terms over sentences (``tokenize`` of each)."""
     df: dict[str, int] = {}
-    for toks in tokenize([s.text for s in sentences]):
+    for toks in terms:
         for t in set(toks):
             df[t] = df.get(t, 0) + 1
-    n = len(sentences)
+    n = len(terms)
     return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
 
 

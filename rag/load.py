@@ -19,11 +19,20 @@ from __future__ import annotations
 import hashlib
 import html.parser
 import json
+import logging
 import re
+import warnings
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 FORMATS = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
+# Text past this size gets a warning. Each megabyte (~1,060 chunks, ~6,650 sentences) adds
+# ~BUILD to the build on 2 cores, most of it embedding the sentences twice (MiniLM, then
+# multilingual-e5), and ~START to every start (eval/bench_build.py): a megabyte builds in a few minutes.
+LARGE_TEXT_MB = 1.0
+# A damaged PDF may log one line per broken object; the first few say what is wrong.
+MAX_LIBRARY_WARNINGS = 3
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,7 @@ class Reference:
 class Corpus:
     documents: tuple[Document, ...]
     references: tuple[Reference, ...]
-    problems: tuple[str, ...] = field(default=())  # "path: reason" for skipped files
+    problems: tuple[str, ...] = field(default=())  # "path: reason" for skipped or suspect files
     suggestions: dict = field(default_factory=dict)  # section title -> questions it answers
 
     def document(self, doc_id: str) -> Document:
@@ -260,6 +269,49 @@ def read_document(path: Path, doc_id: str, title: str = "", ref: int | None = No
 
 # ---------------------------------------------------------------- the corpus
 
+@contextmanager
+def library_warnings():
+    """The messages pypdf logs or warns while the block runs, as a list filled in place,
+    instead of bare lines on stderr that do not say which file they are about."""
+    caught: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            caught.append(record.getMessage())
+
+    logger, handler = logging.getLogger("pypdf"), Collect(logging.WARNING)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            yield caught
+        caught.extend(str(w.message) for w in warned)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def read_noting(path: Path, doc_id: str, title: str = "", ref: int | None = None) -> tuple[Document | None, list[str]]:
+    """``read_document``, and what is worth telling about the file ("path: reason"): why it
+    was skipped, what pypdf said of it, whether it is large enough to slow the build."""
+    notes: list[str] = []
+    with library_warnings() as said:
+        try:
+            doc = read_document(path, doc_id, title, ref)
+        except (OSError, ValueError) as e:
+            doc = None
+            notes.append(f"{path}: skipped: {e}")
+    distinct = list(dict.fromkeys(" ".join(m.split()) for m in said))
+    if distinct:
+        more = f" (and {len(distinct) - MAX_LIBRARY_WARNINGS} more)" if len(distinct) > MAX_LIBRARY_WARNINGS else ""
+        notes.append(f"{path}: pypdf: {'; '.join(distinct[:MAX_LIBRARY_WARNINGS])}{more}")
+    if doc is not None and (mb := len(doc.text.encode("utf-8")) / 1e6) > LARGE_TEXT_MB:
+        notes.append(f"{path}: large: {mb:.3g} MB of text, above the {LARGE_TEXT_MB:g} MB limit for a source; "
+                     f"the build takes ~N s and every start ~M s per MB (split it, or expect that)")
+    return doc, notes
+
+
 def load_references(path: Path) -> tuple[Reference, ...]:
     if not path.exists():
         return ()
@@ -278,8 +330,10 @@ def load_corpus(corpus_dir: Path) -> Corpus:
         references = load_references(corpus_dir / "references.json")
     except (ValueError, KeyError, TypeError) as e:
         raise CorpusError(f"{corpus_dir / 'references.json'}: not a valid reference list ({e})") from None
-    documents = [read_document(report, "report")]
-    problems: list[str] = []
+    report_doc, problems = read_noting(report, "report")
+    if report_doc is None:
+        raise CorpusError(problems[0].replace(": skipped: ", ": cannot be read: ", 1))
+    documents = [report_doc]
     by_n = {r.n: r for r in references}
     for entry, problem in _manifest(corpus_dir / "sources"):
         if problem:
@@ -288,10 +342,10 @@ def load_corpus(corpus_dir: Path) -> Corpus:
         path, ref = corpus_dir / "sources" / entry["file"], entry.get("ref")
         doc_id = f"source-{ref}" if ref else "source-" + re.sub(r"[^a-z0-9]+", "-", path.stem.lower())
         title = entry.get("title") or (by_n[ref].title if ref in by_n else "")
-        try:
-            documents.append(read_document(path, doc_id, title, ref))
-        except (OSError, ValueError) as e:
-            problems.append(f"{path}: skipped: {e}")
+        doc, notes = read_noting(path, doc_id, title, ref)
+        problems += notes
+        if doc is not None:
+            documents.append(doc)
     linked = {d.ref: d.doc_id for d in documents if d.ref}
     references = tuple(Reference(r.n, r.publisher, r.title, r.url, r.aliases, linked.get(r.n))
                        for r in references)

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .chunk import names_in
-from .lexicon import NAME_STOP, fold, stemmer, stopwords
+from .lexicon import NAME_STOP, count_phrases, fold, stemmer, stopwords
 from .places import REGIONS, abbreviations, countries
 from .senses import RELATED_ZIPF, SENSES, make_senses
 
@@ -428,8 +428,8 @@ def _phrases(texts: list[str], titled: dict[str, str]) -> dict[str, str]:
                             runs.add(" ".join(ws[a:b]))
                 for run in runs:
                     counts[run] = counts.get(run, 0) + 1
-    text = " ".join(fold(t) for t in texts)
-    return {n.lower(): n for n, k in counts.items() if k > text.count(n.lower())}
+    lower = count_phrases(" ".join(fold(t) for t in texts), {n.lower() for n in counts})
+    return {n.lower(): n for n, k in counts.items() if k > lower[n.lower()]}
 
 
 class Reader:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chunk import Chunk
+from .chunk import Chunk, overlapping, per_doc
 from .index import Index
 from .lexicon import tokenize
 
@@ -110,13 +110,7 @@ class Retriever:
         import bm25s
 
         self.index, self.embedder = index, embedder
-        self.chunks_of_sentence: list[list[int]] = [[] for _ in index.sentences]
-        by_doc: dict[str, list[int]] = {}
-        for ci, c in enumerate(index.chunks):
-            by_doc.setdefault(c.doc_id, []).append(ci)
-        for si, s in enumerate(index.sentences):
-            self.chunks_of_sentence[si] = [ci for ci in by_doc.get(s.doc_id, ())
-                                           if index.chunks[ci].start <= s.start < index.chunks[ci].end]
+        self.chunks_of_sentence = chunks_holding(index.chunks, index.sentences)
         # reference number -> the chunks holding its list item ("- (4) IPS. …")
         self.reference_chunks: dict[int, list[int]] = {}
         for ci, c in enumerate(index.chunks):
@@ -189,6 +183,19 @@ class Retriever:
             if len(out) == k:
                 break
         return out
+
+
+def chunks_holding(chunks, sentences) -> list[list[int]]:
+    """For each sentence, the positions in ``chunks`` of the chunks of its document holding
+    its start, in order (found by start: ``overlapping``, not every chunk per sentence)."""
+    by_doc, out = per_doc(chunks), [[] for _ in sentences]
+    for doc_id, members in per_doc(sentences).items():
+        own = by_doc.get(doc_id, [])
+        hits = overlapping([(chunks[ci].start, chunks[ci].end) for ci in own],
+                           [(sentences[si].start, sentences[si].start + 1) for si in members])
+        for si, hit in zip(members, hits):
+            out[si] = [own[k] for k in hit]
+    return out
 
 
 def rrf(rankings: list[list[int]], k: int = 60) -> list[tuple[int, float]]:

@@ -1,0 +1,262 @@
+"""Benchmark how index build and start-up grow with the sources: the report plus generated
+prose (``eval/prose.py``) of each size, built and started in fresh processes.
+
+    python -m eval.bench_build [--sizes 0,1,10] [--kind txt|md] [--english-only] [--torch-threads N]
+
+For each size (MB of source text; 0 is the report alone) it writes a corpus to a temporary
+folder (``sources/generated.txt``, one section, as a .txt is; ``--kind md``: a ``##`` heading
+every 20 paragraphs), then runs two child processes and reads their peak RSS:
+
+* build: ``Pipeline.open(rebuild=True)`` with the model loaded (chunk, embed with MiniLM and
+  multilingual-e5, save, then the tables every start makes);
+* start: ``Pipeline.open`` of that index and the first ``ask``, as ``rag ask`` does after a
+  build (the model's load is timed apart and not counted).
+
+Each time is also given per MB of sources (the report's own cost taken off: the 0 MB row) and
+as a multiple of one bare MiniLM encoding of a sentence measured in the same process; the load
+average is printed beside every row, as the machine is shared. The word lists the reader
+makes once per index folder (``index/lexicon.json``, ~3 s) are copied in, not timed. Nothing
+is written outside the temporary folder. These are figures, not tests.
+
+Measured at load average 15-19 (other sessions' evals running on the 2 cores):
+
+    (filled in below from the run)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "What share of detected victims are adult women?"
+ENCODE_SAMPLE = "Most detected victims of trafficking are adult women and girls."
+ENCODES = 20  # bare encodings timed for the baseline; their median is the unit
+
+
+def log(msg: str) -> None:
+    print(f"[bench_build {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def load_average() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def write_corpus(folder: Path, mb: float, kind: str) -> Path:
+    """The real corpus, plus ``mb`` MB of generated source text as one declared source."""
+    from .prose import prose
+
+    corpus = folder / "corpus"
+    (corpus / "sources").mkdir(parents=True)
+    for name in ("report.md", "references.json", "suggestions.json"):
+        shutil.copy(ROOT / "corpus" / name, corpus / name)
+    if mb > 0:
+        name = f"generated.{kind}"
+        (corpus / "sources" / name).write_text(prose(int(mb * 1e6), headings=kind == "md"), encoding="utf-8")
+        (corpus / "sources" / "manifest.json").write_text(json.dumps({"sources": [{"file": name}]}))
+    return corpus
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process's threads: less moved than wall time by other processes
+    (on 2 cores a step's wall time is about its CPU time, or half of it where torch uses both)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def stub_vectors(texts) -> "np.ndarray":
+    """Unit vectors from a hash of each text: everything but the models' arithmetic."""
+    import hashlib
+
+    import numpy as np
+
+    rows = [np.frombuffer(hashlib.sha512(t.encode()).digest() * 6, dtype=np.uint8)[:384].astype(np.float32) - 127.5
+            for t in texts]
+    out = np.array(rows, dtype=np.float32).reshape(len(rows), 384)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+class StubE5:
+    """Stands for ``MultilingualEmbedder`` with ``--stub-models`` (under its name, or every
+    start finds the index stale and builds it again)."""
+    from rag.multilingual import MODEL_NAME as name
+
+    dim = 384
+
+    def encode_passages(self, texts, threads=None):
+        return stub_vectors(texts)
+
+    def encode_queries(self, texts):
+        return stub_vectors(texts)
+
+
+def timing(spent: dict, name: str, fn):
+    """``fn``, adding the seconds each call takes to ``spent[name]``."""
+    def timed(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
+    return timed
+
+
+def child(step: str, corpus: Path, index: Path, english_only: bool, threads: int, stub: bool) -> dict:
+    """One step in this process: its seconds (and its stages'), the bare encoding's, the peak RSS."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    from rag import answer, index as index_mod, multilingual, pipeline
+    from rag.config import Config
+    from rag.embed import Embedder
+
+    t0 = time.perf_counter()
+    embedder = Embedder()
+    model_s = time.perf_counter() - t0
+    embedder.encode([ENCODE_SAMPLE])  # the first call allocates buffers
+    encodes = []
+    for _ in range(ENCODES):
+        t0 = time.perf_counter()
+        embedder.encode([ENCODE_SAMPLE])
+        encodes.append(time.perf_counter() - t0)
+    spent: dict[str, float] = {}
+    embedder.encode = timing(spent, "minilm", (lambda texts, **kw: stub_vectors(texts)) if stub else embedder.encode)
+    if stub:
+        pipeline.MultilingualEmbedder = StubE5
+    cls = pipeline.MultilingualEmbedder
+    cls.encode_passages = timing(spent, "e5", cls.encode_passages)
+    for module, name, stage in ((index_mod, "chunk_document", "chunk"), (index_mod, "sentences", "chunk"),
+                                (index_mod, "save", "save"), (index_mod, "load", "load"),
+                                (pipeline, "Retriever", "retriever"), (pipeline, "Reader", "reader")):
+        setattr(module, name, timing(spent, stage, getattr(module, name)))
+    answer.Tables.of = timing(spent, "tables", answer.Tables.of)
+    cfg = Config(corpus_dir=corpus, index_dir=index, multilingual=not english_only)
+    out = {"model_s": model_s, "encode_s": statistics.median(encodes), "rss_model_mb": peak_rss_mb()}
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
+    p = pipeline.Pipeline.open(cfg, progress=False, rebuild=step == "build", embedder=embedder)
+    out["open_s"] = time.perf_counter() - t0
+    out["ask_s"] = 0.0
+    if step == "start" and "chunk" in spent:
+        raise RuntimeError("the start found the index stale and built it again")
+    if step == "start":
+        t0 = time.perf_counter()
+        out["abstained"] = p.ask(QUESTION).abstained
+        out["ask_s"] = time.perf_counter() - t0
+    out["cpu_s"] = cpu_seconds() - cpu0
+    m = p.index.manifest
+    out.update(spent=spent, rss_mb=peak_rss_mb(), chunks=m["counts"]["chunks"], sentences=m["counts"]["sentences"],
+               problems=m.get("problems", []))
+    return out
+
+
+def run_child(step: str, corpus: Path, index: Path, args) -> dict:
+    cmd = [sys.executable, "-m", "eval.bench_build", "--child", step, "--corpus", str(corpus), "--index", str(index),
+           "--torch-threads", str(args.torch_threads)] + (["--english-only"] if args.english_only else []) \
+        + (["--stub-models"] if args.stub_models else [])
+    before = os.getloadavg()[0]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{step} failed:\n{done.stderr[-3000:]}")
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out["load"] = f"{before:.1f}-{os.getloadavg()[0]:.1f}"
+    return out
+
+
+def table(rows: list[dict], step: str) -> str:
+    """One line per size: the step's seconds, per MB above the 0 MB row, as bare encodings,
+    its stages, and its peak RSS."""
+    stages = ("chunk", "minilm", "e5", "save", "tables", "reader", "retriever") if step == "build" \
+        else ("load", "tables", "reader", "retriever")
+    seconds = lambda r: r[step]["open_s"] + r[step]["ask_s"]  # noqa: E731
+    base = next((r for r in rows if r["mb"] == 0), None)
+
+    def per_mb(r: dict, value) -> str:
+        return f"{(value(r) - (value(base) if base else 0.0)) / r['mb']:.1f}" if r["mb"] else "-"
+
+    head = ["sources MB", "chunks", "sentences", f"{step} s", "s/MB", "x encode", "CPU s", "CPU s/MB",
+            *(f"{s} s" for s in stages)]
+    head += [*(["first ask s"] if step == "start" else []), "peak RSS MB", "RSS MB/MB", "load avg (1 min)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("-" * (len(h) + 2) for h in head) + "|"]
+    for r in rows:
+        x = r[step]
+        cells = [f"{r['mb']:g}", str(x["chunks"]), str(x["sentences"]), f"{seconds(r):.1f}", per_mb(r, seconds),
+                 f"{seconds(r) / x['encode_s']:.0f}", f"{x.get('cpu_s', float('nan')):.0f}",
+                 per_mb(r, lambda q: q[step].get("cpu_s", float("nan"))), *(f"{x['spent'].get(s, 0.0):.1f}" for s in stages)]
+        cells += [*([f"{x['ask_s']:.2f}"] if step == "start" else []), f"{x['rss_mb']:.0f}",
+                  per_mb(r, lambda q: q[step]["rss_mb"]), x["load"]]
+        lines.append("| " + " | ".join(c.rjust(len(h)) for c, h in zip(cells, head)) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m eval.bench_build", description=__doc__.split("\n")[0])
+    p.add_argument("--sizes", default="0,1,10", help="MB of generated sources, comma-separated (0: the report alone)")
+    p.add_argument("--kind", choices=("txt", "md"), default="txt", help="one section (txt) or headed parts (md)")
+    p.add_argument("--english-only", action="store_true", help="Config(multilingual=False): no e5 vectors")
+    p.add_argument("--torch-threads", type=int, default=0, help="set torch's threads (0: its default)")
+    p.add_argument("--stub-models", action="store_true",
+                   help="vectors from a hash instead of MiniLM and e5: times all but the models' arithmetic")
+    p.add_argument("--child", choices=("build", "start"), help=argparse.SUPPRESS)
+    p.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--index", type=Path, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.corpus, args.index, args.english_only, args.torch_threads,
+                               args.stub_models)))
+        return 0
+
+    t0 = time.perf_counter()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench_build-") as tmp:
+        lexicon = Path(tmp) / "lexicon.json"
+        if (ROOT / "index" / "lexicon.json").exists():
+            shutil.copy(ROOT / "index" / "lexicon.json", lexicon)
+        else:  # the same for every corpus: made once, untimed
+            from rag import read
+
+            read.load_lexicon(lexicon)
+        for mb in [float(x) for x in args.sizes.split(",")]:
+            folder = Path(tmp) / f"{mb:g}mb"
+            corpus = write_corpus(folder, mb, args.kind)
+            index = folder / "index" / "built"
+            index.parent.mkdir(parents=True)
+            shutil.copy(lexicon, index.parent / "lexicon.json")
+            log(f"{mb:g} MB ({args.kind}): building (load average {load_average()})")
+            build = run_child("build", corpus, index, args)
+            log(f"{mb:g} MB: built in {build['open_s']:.1f} s; starting")
+            start = run_child("start", corpus, index, args)
+            log(f"{mb:g} MB: started in {start['open_s']:.1f} s, first ask {start['ask_s']:.2f} s")
+            log(f"{mb:g} MB: {json.dumps({'build': build, 'start': start})}")
+            for problem in build["problems"]:
+                log(f"  warning: {problem}")
+            rows.append({"mb": mb, "build": build, "start": start})
+            shutil.rmtree(folder, ignore_errors=True)
+    models = "hash vectors (--stub-models)" if args.stub_models else \
+        "MiniLM only" if args.english_only else "MiniLM + multilingual-e5"
+    encode = statistics.median([r[k]["encode_s"] for r in rows for k in ("build", "start")])
+    print(f"sources: generated {args.kind}; {models}; cpus {os.cpu_count()}; model loaded before timing; "
+          f"x encode: the time as a multiple of one bare MiniLM encoding of a sentence in the same process "
+          f"(median {encode * 1000:.1f} ms); s/MB and RSS MB/MB above the 0 MB row (the report alone)")
+    print("\nbuild = Pipeline.open(rebuild=True)\n")
+    print(table(rows, "build"))
+    print("\nstart = Pipeline.open of the built index + the first ask\n")
+    print(table(rows, "start"))
+    print(f"\n(total {time.perf_counter() - t0:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
