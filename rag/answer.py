@@ -19,8 +19,8 @@ import numpy as np
 
 from .chunk import Chunk, Sentence, names_in, overlapping, per_doc  # noqa: F401  (Chunk: suggest()'s doctest)
 from .cite import Citation, budgets, frame, make_citation, source_of, trim
-from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, WHY, near_terms, places_in, stemmed_words, unanswered, unasked,
-                    uncovered)
+from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, WHY, near_terms, places_in, sentence_covers, stemmed_words,
+                    unanswered, unasked, uncovered)
 from .load import Reference  # noqa: F401  (Tables.references)
 from .needs import needs_of
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
@@ -476,6 +476,16 @@ def rerank(passages: list[Passage], scored: list[Scored]) -> list[Passage]:
             for r, p in enumerate(ranked, start=1)]
 
 
+def placed(needs, names, name_vecs, t: Tables):
+    """A test of whether a sentence names one of the places the question does, or None when
+    it names none."""
+    vec_of = dict(zip(names, name_vecs if name_vecs is not None else ()))
+    places = [(n, vec_of[n]) for n in needs.places if n in vec_of]
+    if not places:
+        return None
+    return lambda i: sentence_covers(i, *map(list, zip(*places)), t)
+
+
 def refusal(lang: str, why: str, score: float | None = None, **details) -> Draft:
     """The one refusal, in the question's language, with the reason (``WHY[lang][why]``)."""
     lang = lang if lang in REFUSALS else "en"
@@ -510,13 +520,19 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
         if not scored or scored[0].score < ABSTAIN_BELOW:
             return refusal(lang, "weak", scored[0].score if scored else None,
                            what=f"{scored[0].score:.2f}" if scored else "-", floor=ABSTAIN_BELOW), ranked
-        if not e5 and (cos := float(t.sentence_matrix[scored[0].index] @ qvec)) < COSINE_FLOOR:
+        # A document symbol the best sentence spells ("64/293", "A/RES/68/192") names it
+        # whatever the cosine (0.10 for the bare "64/293").
+        symbols = re.findall(r"\w+(?:/\w+)+", query)
+        spelt = symbols and all(x.lower() in t.sentences[scored[0].index].text.lower() for x in symbols)
+        if not e5 and not spelt and (cos := float(t.sentence_matrix[scored[0].index] @ qvec)) < COSINE_FLOOR:
             return refusal(lang, "unrelated", scored[0].score, what=f"{cos:.2f}", floor=COSINE_FLOOR), ranked
     # A Spanish question's terms are not the report's: its neighbours are kept as before.
     uncommon = None if e5 else frozenset(x for x in tokenize([query])[0] if t.idf.get(x, 0.0) >= COMMON_IDF)
     def pick(lead: Scored, cover: bool) -> list[Scored]:
         chosen = choose([lead] + [s for s in scored if s is not lead], t, detail, max_sentences, uncommon, cover)
-        if "agent" in needs.cues and not any(has_cue(t.sentences[c.index].text, "agent") for c in chosen):
+        # "who said that" asks who said the best sentence: a name in another one (the "U.S." of
+        # the next paragraph) is not its speaker.
+        if "agent" in needs.cues and chosen and not has_cue(t.sentences[chosen[0].index].text, "agent"):
             chosen = with_speaker(chosen, t)
         return chosen
 
@@ -532,6 +548,11 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
                 break
     if reason:
         return refusal(lang, reason[0], scored[0].score, **reason[1]), ranked
+    # A figure for a place the question names comes from a sentence naming it: "cuántos hombres
+    # víctimas en Europa Occidental" led with North America's figures, Western Europe's second.
+    if needs.cues and (here := placed(needs, names, name_vecs, t)) and not here(lead.index):
+        lead = next((s for s in scored[1:RETRY_RANKS] if s.score >= scored[0].score - RETRY_WITHIN and here(s.index)
+                     and all(has_cue(t.sentences[s.index].text, c) for c in needs.cues)), lead)
     chosen = pick(lead, True)
     # The cap counts every word of the answer: each quote's attribution ("The report, citing
     # European Parliament, states:" is 7), its marker and up to two "…" come out of it.

@@ -197,7 +197,10 @@ def covers(name: str, vec: np.ndarray, words: str, vecs: np.ndarray | None) -> b
     if any(re.search(rf"\b{re.escape(' '.join(words_of(s)))}s?\b", words)
            for s in (*region_names(name), *(s for c in (*countries(name), *members(name)) for s in spellings(c)))):
         return True
-    if near_each_other([w for w in words_of(name) if w not in NAME_STOP], words.split()):
+    # Each way of saying a region, word by word: "Europa Occidental" is the "western europe"
+    # of "Western and Southern Europe".
+    tokens = words.split()
+    if any(near_each_other([w for w in words_of(n) if w not in NAME_STOP], tokens) for n in (name, *region_names(name))):
         return True
     # A place is covered by the gazetteer alone: MiniLM puts "Eastern Europe" 0.8 from
     # "Southern Europe", and countries close to each other.
@@ -308,9 +311,28 @@ def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
     return found
 
 
-def beside(i: int, t: Tables) -> list[int]:
-    """Sentence ``i`` and the ones either side of it in the same document."""
-    return [j for j in range(max(0, i - 1), min(len(t.sentences), i + 2)) if t.sentences[j].doc_id == t.sentences[i].doc_id]
+# "50 years later", "three years earlier": a span counted from a date said before. In the
+# report that date stood up to 3 sentences back ("the 1949 Convention …" / "However, …" /
+# "But it was not until December 2000, 50 years later, …").
+_COUNTED_FROM = re.compile(r"\b(later|earlier|before|after|afterwards|since then|ago)\b", re.I)
+RELATIVE_REACH = 3
+
+
+def dated_by(i: int, t: Tables) -> list[int]:
+    """The sentences that may hold the year sentence ``i`` speaks of: itself, the one before it,
+    and when it counts a span from an earlier date, up to RELATIVE_REACH back in its section."""
+    reach = RELATIVE_REACH if _COUNTED_FROM.search(t.sentences[i].text) else 1
+    return [j for j in range(i, max(-1, i - reach - 1), -1)
+            if t.sentences[j].doc_id == t.sentences[i].doc_id and t.sentences[j].section == t.sentences[i].section]
+
+
+AGENT_REACH = 2
+
+
+def beside(i: int, t: Tables, reach: int = 1) -> list[int]:
+    """Sentence ``i`` and the ``reach`` either side of it in the same document."""
+    return [j for j in range(max(0, i - reach), min(len(t.sentences), i + reach + 1))
+            if t.sentences[j].doc_id == t.sentences[i].doc_id]
 
 
 def unquoted(text: str) -> str:
@@ -381,8 +403,10 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     named = [(n, vec_of[n]) for n in (needs.places or needs.names) if n in vec_of]
     who = ", ".join(n for n, _ in named)
     # A source is often named beside its figure ("… deported 557 Cambodians." / "According to a
-    # GAATW report…"): "who reported that?" may be met by a neighbour of a sentence that names it.
-    reach = (lambda i: beside(i, t)) if cues == {"agent"} else (lambda i: [i])
+    # GAATW report…"): "who reported that?" may be met by a neighbour of a sentence that names it,
+    # and what a source is the source of two sentences before ("… the U.S. State Department
+    # stated …" / "Of course, …" / "The document, released by the Secretary of State, …").
+    reach = (lambda i: beside(i, t, AGENT_REACH)) if cues == {"agent"} else (lambda i: [i])
     if cues and named and not any(h and any(sentence_covers(j, *zip(*named), t) for j in reach(c.index))
                                   for h, c in zip(has, chosen)):
         return "not_for", {"cue": what_kind, "what": who}
@@ -436,7 +460,6 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     # "What was the slogan in 2020?" is not answered by the 2019 slogan: a year the question
     # names must be in a chosen sentence or the one before it ("In 2019, … . It was …").
     years = needs.years
-    if years and not any(y in t.sentences[i].text for y in years for c in chosen
-                         for i in (c.index, c.index - 1) if i >= 0):
+    if years and not any(y in t.sentences[i].text for y in years for c in chosen for i in dated_by(c.index, t)):
         return "not_year", {"what": ", ".join(years)}
     return None

@@ -89,10 +89,13 @@ class Pipeline:
         return vecs[0], vecs[1:], False, self.retriever.search(query, depth, mode, self.cfg.rrf_k, qvec=vecs[0])
 
     def _mend(self, query: str) -> str:
-        """A place the report never names, followed by its country ("Washington (United States)");
+        """A contraction spelt out ("dept": "department"); a place the report never names,
+        followed by its country ("Washington (United States)");
         initials it never writes, as the name they spell ("ga": "General Assembly"); a decade, as
         the years of it the report writes ("the 40s": "1949")."""
         vocabulary = self.tables.vocabulary
+        if question_mod.language(query) == "en":
+            query = question_mod.spell_out(query, vocabulary, self.embedder.like)
         query = question_mod.name_countries(query, vocabulary)
         query = question_mod.name_initials(query, self.tables.name_vectors, vocabulary)
         return question_mod.name_decades(query, vocabulary)

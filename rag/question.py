@@ -137,7 +137,10 @@ def spanish_terms(question: str, stems) -> set[str]:
 
 _FOLLOW = re.compile(fold(r"^(and|but|also|what about|how about|and what about|and how about|same for|"
                      r"what of|y|¿y|y qué|¿y qué|qué hay de|¿qué hay de)\b[\s,]*"), re.I)
-_PRONOUN = re.compile(r"\b(they|them|their|it|its|he|she|his|her|him)\b|\b(this|that|these|those)\s*\?", re.I)
+# …and a demonstrative ending the question, alone or before its noun: "who said that",
+# "who released that doc" ("that the US did" is a clause, not a pointer).
+_PRONOUN = re.compile(r"\b(they|them|their|it|its|he|she|his|her|him)\b"
+                      r"|\b(this|that|these|those)(\s+(?!(?:the|a|an)\b)[a-z]+)?\s*\??\s*$", re.I)
 _WH = re.compile(fold(r"^[¿¡\s]*(who|what|when|where|which|why|how|is|are|does|do|did|can|qué|quién|cuál|cuándo|dónde|cómo|cuántos|cuántas|por qué)\b"), re.I)
 def question_names(query: str, lang: str = "en") -> list[str]:
     """Names and years a passage must contain (or mean) to answer the question.
@@ -224,6 +227,60 @@ def name_decades(query: str, vocabulary: frozenset[str]) -> str:
     return query
 
 
+# MiniLM puts "dept" 0.85 from "department", "govt" 0.91 from "government", "stats" 0.77 from
+# "statistics"; a look-alike of another meaning stays below 0.4 ("dept": "development" 0.36).
+CONTRACTION_MATCH = 0.7
+
+
+def contracts(short: str, word: str) -> bool:
+    """Whether ``short`` is a contraction of ``word``: its first and last letters, the rest in
+    order, at least two letters dropped, and not its first letters alone ("sec" may be
+    "second" or "secretary").
+
+    >>> contracts("dept", "department"), contracts("yrs", "years"), contracts("sec", "second")
+    (True, True, False)
+    """
+    if len(word) < len(short) + 2 or word.startswith(short) or short[0] != word[0] or short[-1] != word[-1]:
+        return False
+    rest = iter(word[1:-1])
+    return all(c in rest for c in short[1:-1])
+
+
+def spell_out(query: str, vocabulary: frozenset[str], like=None) -> str:
+    """A contraction typed for a word of the report, spelt out: "state dept" -> "state
+    department", "how many yrs" -> "how many years". The word must be the report's, and
+    WordNet's synonym of the contraction ("yr": "year") or within CONTRACTION_MATCH of it
+    (``like``: MiniLM's cosines of single words). Only uncommon words of two to five letters
+    that the report never writes are read so.
+
+    >>> spell_out("how many yrs between them", frozenset({"years", "yeast", "between"}))
+    'how many years between them'
+    """
+    stem = read_mod.stemmer().stemWord
+
+    def word(m: re.Match) -> str:
+        w = m.group()
+        low = w.lower()
+        # A common word is itself ("did" is no "directed"): the contractions typed are below
+        # zipf 4.5 ("stats" 4.3, "govt" 3.8, "pct" 3.2).
+        if not (2 <= len(low) <= 5 and low.isalpha()) or low in vocabulary or w[0].isupper() \
+                or read_mod.zipf(low) >= COMMON_ZIPF:
+            return w
+        cands = sorted(v for v in vocabulary if v.isalpha() and contracts(low, v))
+        if not cands:
+            return w
+        synonyms = read_mod.related(stem(low))
+        if by_sense := [v for v in cands if stem(v) in synonyms]:
+            return min(by_sense, key=len)
+        if like is not None:
+            sims = like([low], cands)[0]
+            if float(sims.max()) >= CONTRACTION_MATCH:
+                return cands[int(sims.argmax())]
+        return w
+
+    return re.sub(r"\b[^\W\d_]+\b", word, query)
+
+
 def rewrite_followup(question: str, history: list[tuple[str, str]] | None, similar=None) -> str:
     """Make an elliptical follow-up a full question, using the previous question.
     ``similar(phrase, candidates)`` (cosines; the pipeline passes MiniLM's, e5's for Spanish) lets a
@@ -261,7 +318,9 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
                           lambda m: them.get(m.group().lower(), f"de los {counted.group(1)}"), question, count=1, flags=re.I)
         # "What is her job?" after "Who said …?" "Romina Canessa, …": her = the person named last.
         if _PERSON.search(question) and (who := person_in(prev) or person_in(history[-1][1], last=False)):
-            return _PERSON.sub(lambda m: f"{who}'s" if possessive(m, question) else who, question, count=1)
+            named = _PERSON.sub(lambda m: f"{who}'s" if possessive(m, question) else who, question, count=1)
+            # "when did she say it": "it" is still the previous question's.
+            return f"{named} ({prev})" if _PRONOUN.search(named) else named
         # A whole question leaning on a pronoun keeps its words; the previous one is context.
         return f"{question} ({prev})" if _PRONOUN.search(question) else question
     rest = (question[connective.end():] if connective else question).strip(" ?¿")
