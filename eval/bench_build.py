@@ -18,9 +18,25 @@ average is printed beside every row, as the machine is shared. The word lists th
 makes once per index folder (``index/lexicon.json``, ~3 s) are copied in, not timed. Nothing
 is written outside the temporary folder. These are figures, not tests.
 
-Measured at load average 15-19 (other sessions' evals running on the 2 cores):
+Measured with ``--sizes 0,1`` (a test ran beside the 1 MB build; the load average is in each row):
 
-    (filled in below from the run)
+    sources: generated txt; MiniLM + multilingual-e5; cpus 2; model loaded before timing; x encode: the time as a multiple of one bare MiniLM encoding of a sentence in the same process (median 23.8 ms); s/MB and RSS MB/MB above the 0 MB row (the report alone)
+
+    build = Pipeline.open(rebuild=True)
+
+    | sources MB | chunks | sentences | build s | s/MB | x encode | CPU s | CPU s/MB | chunk s | minilm s | e5 s | save s | tables s | reader s | retriever s | peak RSS MB | RSS MB/MB | load avg (1 min) |
+    |------------|--------|-----------|---------|------|----------|-------|----------|---------|----------|------|--------|----------|----------|-------------|-------------|-----------|------------------|
+    |          0 |     35 |       139 |    17.0 |    - |      792 |    32 |        - |     0.5 |      7.4 |  8.3 |    0.0 |      0.1 |      0.6 |         0.0 |         840 |         - |          1.5-1.6 |
+    |          1 |   1059 |      6651 |   533.3 | 516.2 |    23731 |   968 |    936.0 |     5.7 |    205.2 | 315.6 |    0.3 |      3.1 |      2.6 |         0.4 |        1279 |     438.9 |          1.5-3.0 |
+
+    start = Pipeline.open of the built index + the first ask
+
+    | sources MB | chunks | sentences | start s | s/MB | x encode | CPU s | CPU s/MB | load s | tables s | reader s | retriever s | first ask s | peak RSS MB | RSS MB/MB | load avg (1 min) |
+    |------------|--------|-----------|---------|------|----------|-------|----------|--------|----------|----------|-------------|-------------|-------------|-----------|------------------|
+    |          0 |     35 |       139 |     2.0 |    - |       79 |     2 |        - |    0.1 |      0.2 |      0.7 |         0.0 |        0.98 |         734 |         - |          1.6-1.5 |
+    |          1 |   1059 |      6651 |     6.7 |  4.7 |      224 |     7 |      4.6 |    0.3 |      2.5 |      2.5 |         0.5 |        0.96 |         826 |      91.7 |          3.0-2.5 |
+
+    (total 617 s)
 """
 from __future__ import annotations
 

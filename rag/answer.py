@@ -169,6 +169,9 @@ class Tables:
     anchors: dict  # doc id -> link anchors
     references: tuple[Reference, ...]
     e5_matrix: np.ndarray | None = None  # the sentences in multilingual-e5's space, if indexed
+    # doc id -> how a quote of it is attributed ("UNODC, Global Report …"), for each source
+    # document indexed beside the report
+    documents: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, corpus, index, embedder) -> "Tables":
@@ -199,7 +202,17 @@ class Tables:
                    idf_table(terms), frozenset(vocabulary),
                    {k: words[key] for k, key in home.items()}, {k: entities[key] for k, key in home.items()}, vecs,
                    {d.doc_id: d.anchors for d in corpus.documents}, index.references,
-                   np.asarray(e5.reconstruct_n(0, len(sents)), dtype=np.float32) if e5 is not None and sents else None)
+                   np.asarray(e5.reconstruct_n(0, len(sents)), dtype=np.float32) if e5 is not None and sents else None,
+                   {d.doc_id: document_name(d, index.references) for d in corpus.documents if d.doc_id != "report"})
+
+
+def document_name(doc, references) -> str:
+    """How a source document is named when quoted: its reference's publisher and title, else
+    its own title, else its id ("source-notes")."""
+    ref = next((r for r in references if r.n == doc.ref), None)
+    if ref is not None and ref.title:
+        return f"{ref.publisher}, {ref.title}" if ref.publisher and ref.publisher not in ref.title else ref.title
+    return doc.title or doc.doc_id
 
 
 def chunk_sentences(chunks, sents) -> dict[str, list[int]]:
@@ -558,7 +571,8 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # European Parliament, states:" is 7), its marker and up to two "…" come out of it.
     whole = [t.sentences[s.index] for s in chosen]
     overhead = sum(len(frame(w.text, n == 0, source_of(w.doc_id, w.start, w.end, w.text, t.anchors, t.references),
-                             t.references, lang).split()) - len(w.text.split()) + 3 for n, w in enumerate(whole))
+                             t.references, lang, document=t.documents.get(w.doc_id, "")).split())
+                   - len(w.text.split()) + 3 for n, w in enumerate(whole))
     shares = budgets([len(w.text.split()) for w in whole], WORDS[detail] - overhead)
     # A Spanish question's quote is cut to the clause its cognates meet, names included
     # ("¿Qué día se conmemora el Día Mundial contra la Trata de Personas?": "July 30 … Persons").
@@ -577,5 +591,6 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
         cit = make_citation(n, sent, s.passage, src)
         citations.append(cit)
         quote = ("… " if a > 0 else "") + cit.quote + (" …" if b < len(t.sentences[s.index].text.rstrip()) else "")
-        parts.append(f"{frame(quote, n == 1, src, t.references, lang, t.sentences[s.index].text)} [{n}]")
+        said = frame(quote, n == 1, src, t.references, lang, t.sentences[s.index].text, t.documents.get(sent.doc_id, ""))
+        parts.append(f"{said} [{n}]")
     return Draft(" ".join(parts), False, tuple(citations), score=scored[0].score), ranked

@@ -180,28 +180,36 @@ def unlisted(quote: str) -> str:
 LEADS = {  # the attribution before each quote, in the question's language
     "en": {"figure": "A figure caption in the report reads", "photo": "A photo credit in the report reads",
            "first": "The report states", "next": "It adds",
-           "first_citing": "The report, citing {pub}, states", "next_citing": "Citing {pub}, it adds"},
+           "first_citing": "The report, citing {pub}, states", "next_citing": "Citing {pub}, it adds",
+           "document": "{doc}, a source the report cites, states"},
     "es": {"figure": "Un pie de figura del informe dice", "photo": "Un crédito fotográfico del informe dice",
            "first": "El informe afirma", "next": "Añade",
-           "first_citing": "El informe, citando a {pub}, afirma", "next_citing": "Citando a {pub}, añade"},
+           "first_citing": "El informe, citando a {pub}, afirma", "next_citing": "Citando a {pub}, añade",
+           "document": "{doc}, una fuente que cita el informe, afirma"},
 }
 
 
 def frame(quote: str, first: bool, source: Source | None, references: tuple[Reference, ...],
-          lang: str = "en", whole: str = "") -> str:
+          lang: str = "en", whole: str = "", document: str = "") -> str:
     """Attribute a quote: the report speaks, never the bot. The quote stays in the
     report's English; the words around it follow the question's language. ``whole``:
     the sentence the quote was cut from ("… Source: UNODC" is still a caption).
+    ``document``: the title of the source document quoted, when the quote is not the
+    report's own: that document speaks, named each time (a quote of the report may follow).
 
     >>> frame("Fifty percent …", True, None, ()), frame("Fifty percent …", False, None, (), "es")
     ('The report states: “Fifty percent …”', 'Añade: “Fifty percent …”')
     >>> frame("- The most powerful countries …", True, Source(0, "European Commission", None), ())
     'The report, citing the European Commission, states: “The most powerful countries …”'
+    >>> frame("In 2018, 148 countries …", False, None, (), document="UNODC, Global Report 2020")
+    '“UNODC, Global Report 2020”, a source the report cites, states: “In 2018, 148 countries …”'
     """
     leads = LEADS.get(lang, LEADS["en"])
     q = unlisted(quote.strip())
     kind = (whole or q).strip()
-    if kind.startswith(("Figure:", "Figure note:", "Source: ")):
+    if document:
+        lead = leads["document"].format(doc=f"“{document}”")
+    elif kind.startswith(("Figure:", "Figure note:", "Source: ")):
         lead = leads["figure"]
     elif kind.startswith("Photo credit:"):
         lead = leads["photo"]

@@ -18,7 +18,7 @@ import re
 import unicodedata
 
 from .chunk import names_in
-from .lexicon import NAME_STOP, SPANISH_STOPWORDS, URL, YEAR, fold, stopwords, words_of
+from .lexicon import NAME_STOP, SPANISH_STOPWORDS, URL, YEAR, fold, stopwords, tokenize, words_of
 from .places import code, countries, members
 from . import read as read_mod
 from .read import COMMON_ZIPF, language  # noqa: F401  (the stages ask question.language)
@@ -129,10 +129,20 @@ def spanish_terms(question: str, stems) -> set[str]:
     """``cognates`` of a Spanish question's words beyond its function words ("informe" is no
     "information").
 
+    A name the report writes as typed is one of its terms too ("la brigada Henry Reeve").
+
     >>> sorted(spanish_terms("¿Cuándo legalizó el informe la prostitución?", {"legal", "prostitut", "inform"}))
     ['legal', 'prostitut']
+    >>> sorted(spanish_terms("desde cuando existe la brigada Henry Reeve", {"exist", "henri", "reev"}))
+    ['exist', 'henri', 'reev']
     """
-    return cognates(" ".join(w for w in re.findall(r"\w+", question) if fold(w.lower()) not in SPANISH_STOPWORDS), stems)
+    from wordfreq import zipf_frequency
+
+    words = [w for w in re.findall(r"\w+", question) if fold(w.lower()) not in SPANISH_STOPWORDS]
+    # …a name, not a Spanish word typed with a capital ("la Trata", zipf 5.3 in Spanish; "Henry" 4.3)
+    named = {x for w in words if w[0].isupper() and len(w) >= 4 and zipf_frequency(w.lower(), "es") < COMMON_ZIPF
+             for x in tokenize([w])[0] if x in stems}
+    return cognates(" ".join(words), stems) | named
 
 
 _FOLLOW = re.compile(fold(r"^(and|but|also|what about|how about|and what about|and how about|same for|"

@@ -44,6 +44,9 @@ SECTION_LOOKUPS = (
     (re.compile(r"\b(authors?|wrote|written by|editors?|edited|copyright|cover (photo|design|image)|"
                 r"photo credits?|credits?|autor\w*|edito|escribio|escrit[oa]|portada|creditos)\b", re.I),
      re.compile(r"^(credits|cover|creditos|portada)$", re.I)),
+    (re.compile(r"\b(table of contents|contents|list of (sections|chapters)|what (sections|chapters)|"
+                r"(sections|chapters) (does|of|in) (the|this|it)|indice|contenidos?|tabla de contenidos?)\b", re.I),
+     re.compile(r"^(contents|[ií]ndice|contenidos?)$", re.I)),
 )
 
 

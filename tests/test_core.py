@@ -145,6 +145,17 @@ def test_sources_are_chunked_and_searchable(tmp_path, embedder):
     assert (top.doc_id, top.page) == ("source-1", 2)
 
 
+def test_a_quote_of_a_source_document_is_attributed_to_it_not_to_the_report(tmp_path, embedder):
+    corpus_dir = _write_sources(tmp_path, {"study.txt": b"The study counted 1,234 fishing boats held in the first year."},
+                                [{"file": "study.txt", "ref": 3}])
+    p = Pipeline.open(Config(corpus_dir=corpus_dir, index_dir=tmp_path / "index", multilingual=False),
+                      progress=False, embedder=embedder)
+    a = p.ask("how many fishing boats did the study count")
+    assert not a.abstained and a.citations[0].doc == "source-3", (a.notice, a.answer)
+    assert a.answer.startswith("“P, Source 3”, a source the report cites, states: “The study counted 1,234"), a.answer
+    assert "The report states" not in a.answer
+
+
 def test_missing_report_is_a_clear_error(tmp_path):
     with pytest.raises(CorpusError, match="report.md"):
         load_corpus(tmp_path)

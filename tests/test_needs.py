@@ -315,3 +315,15 @@ def test_a_contraction_is_spelt_out_as_the_report_writes_the_word():
 def test_a_contraction_in_a_question_is_read_as_its_word(pipeline):
     a = pipeline.ask("how many yrs between the global plan of action and the world day resolution")
     assert "years" in a.query and not a.abstained and "three years" in a.answer, (a.notice, a.answer)
+
+
+def test_a_name_typed_in_a_spanish_question_is_its_topic(pipeline):
+    # the names of a Spanish question are otherwise only its places: "existe" alone is no topic
+    a = pipeline.ask("desde cuando existe la brigada henry reeve")
+    assert not a.abstained and "2005" in a.answer, (a.notice, a.answer)
+    assert pipeline.ask("cuando murio ghada waly").abstained
+
+
+def test_the_contents_are_asked_for_by_what_they_are(pipeline):
+    a = pipeline.ask("table of contents")
+    assert not a.abstained and ": page " in a.answer, (a.notice, a.answer)
