@@ -100,6 +100,10 @@ RETRY_RANKS, RETRY_WITHIN = 6, 0.3
 # topic missing from the best sentence is mostly missing from the report ("in 2020", "slogan").
 RETRY_REASONS = {"no_fact", "off_topic"}
 KEEP_WITHIN = 0.10  # a second sentence must score within this of the best one
+_ASKS_PAGE = re.compile(r"\b(what|which|wat)\s+(page|pg)\b|\b(page|pg)\s+(number|no|#)|\bon what page\b"
+                        r"|\b(qu[eé]|cu[aá]l)\s+p[aá]gina\b", re.I)
+_PAGE_LINE = re.compile(r":\s*page \d+\.?\s*$")
+PAGE_LEADS = {"en": "On page {page}, ", "es": "En la página {page}, "}
 # A sentence of the best one's section that holds a question word no chosen sentence has
 # ("how many days…": "The three days between their arrest…", four sentences after "…deported
 # 557 Cambodians", 0.19 below it; "what else did the MEPs urge": "They also urged…", 0.31 below).
@@ -593,4 +597,9 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
         quote = ("… " if a > 0 else "") + cit.quote + (" …" if b < len(t.sentences[s.index].text.rstrip()) else "")
         said = frame(quote, n == 1, src, t.references, lang, t.sentences[s.index].text, t.documents.get(sent.doc_id, ""))
         parts.append(f"{said} [{n}]")
+    # "which page talks about palantir": the page the quote is on, unless the quote is the
+    # contents' line that gives it ("Introduction: page 4.").
+    if _ASKS_PAGE.search(query) and (page := citations[0].page) and not _PAGE_LINE.search(citations[0].quote):
+        lead = PAGE_LEADS.get(lang, PAGE_LEADS["en"]).format(page=page)
+        parts[0] = f"{lead}{parts[0][:1].lower()}{parts[0][1:]}"
     return Draft(" ".join(parts), False, tuple(citations), score=scored[0].score), ranked

@@ -16,6 +16,8 @@ against the chosen sentences, for every question.
 'opinion'
 >>> needs_of("should i donate to Equality Now?", ["Equality Now"], "en", {}).stance
 'advice'
+>>> needs_of("do u agree palantir is evil", [], "en", {}).stance
+'opinion'
 """
 from __future__ import annotations
 
@@ -43,14 +45,16 @@ CUE_WORDS = (" percent percentage share proportion fraction number year date man
              " name named called stand mean meaning definition define chart graph figure caption diagram"
              # …or how the report puts it ("How is Polaris described?", "what's her job?")
              " describe described describes say says said mention mentioned mentions cite cited cites quote quoted"
-             " explain explained explains characterize characterise talk talks call calls job role position post")
+             " explain explained explains characterize characterise talk talks call calls job role position post"
+    " profession occupation")
 
 # Questions addressed to the bot rather than to the report: its opinion ("what do you think
 # about…", "¿qué opinas de…?") or advice for the asker ("should I…", "¿debo…?"). The report's
 # own positions are asked about it ("what does the report think of…"), never of "you".
 _OPINION = re.compile(
-    r"\b(you|u|your|ur)\b.{0,40}\b(think|opinion|view|views|believe|feel|stance|take)\b|\b(your|ur) (opinion|view|take)\b"
-    r"|\b(opinas|piensas|crees|te parece|tu opinion|usted opina)\b"
+    r"\b(you|u|your|ur)\b.{0,40}\b(think|opinion|view|views|believe|feel|stance|take|agree|disagree)\b"
+    r"|\b(your|ur) (opinion|view|take)\b"
+    r"|\b(opinas|piensas|crees|te parece|tu opinion|usted opina|estas de acuerdo|esta de acuerdo)\b"
     r"|^(is|are|was|were) .{1,60}\b(right|wrong|good|bad|fair|justified|lying|correct) (about|to|on|in)\b"
     r"|^(is|are|was|were) .{1,60}\b(right|wrong|justified|correct)\W*$", re.I)
 _ADVICE = re.compile(

@@ -522,7 +522,7 @@ class Reader:
                 return low.capitalize()  # a word no list knows is a name: "canessa", "blinken"
             return low
 
-        out = self._names(_places(self._recase_phrases(_WORD.sub(word, text))), mended)
+        out = self._names(_places(self._recase_phrases(_WORD.sub(word, text)), spanish), mended)
         return Reading(question, out + "?" if out else out, language(out), tuple(mended))
 
     def _recase_phrases(self, text: str) -> str:
@@ -569,9 +569,17 @@ class Reader:
         return text
 
 
-def _places(text: str) -> str:
+def _places(text: str, spanish: bool = False) -> str:
     """Place names capitalised, the longest first ("south africa", "japan"), except
-    their joining words ("republic of the congo" -> "Republic of the Congo")."""
+    their joining words ("republic of the congo" -> "Republic of the Congo"). In a Spanish
+    question an abbreviation typed in lower case that is a common Spanish word is that word:
+    "se usa para" (zipf 4.9) is no USA.
+
+    >>> _places("que porcentaje se usa para actividades criminales", spanish=True)
+    'que porcentaje se usa para actividades criminales'
+    """
+    from wordfreq import zipf_frequency
+
     gaz = _gazetteer()
     low = text.lower()
     spans = []
@@ -581,6 +589,9 @@ def _places(text: str) -> str:
             if len(words) < k:
                 continue
             phrase = low[m.start():m.start() + words[-1].end()]
+            if spanish and phrase in gaz and gaz[phrase].isupper() and text[m.start()].islower() \
+                    and zipf_frequency(phrase, "es") >= COMMON_ZIPF:
+                continue
             if phrase in gaz and not any(a < m.start() + len(phrase) and m.start() < b for a, b in spans):
                 spans.append((m.start(), m.start() + len(phrase)))
                 break

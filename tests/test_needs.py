@@ -327,3 +327,21 @@ def test_a_name_typed_in_a_spanish_question_is_its_topic(pipeline):
 def test_the_contents_are_asked_for_by_what_they_are(pipeline):
     a = pipeline.ask("table of contents")
     assert not a.abstained and ": page " in a.answer, (a.notice, a.answer)
+
+
+def test_which_page_is_answered_with_the_page_of_the_quote(pipeline):
+    a = pipeline.ask("pls which page talks about palantir and pegasis")
+    assert not a.abstained and a.answer.startswith("On page 13, the report"), (a.notice, a.answer)
+    # a contents line already gives its page
+    b = pipeline.ask("on which page does the section on multilateralism start")
+    assert b.answer.startswith("The report states: “Multilateralism against trafficking: page 14."), b.answer
+
+
+def test_a_spanish_word_is_no_country_nor_initials(pipeline):
+    a = pipeline.ask("que porcentaje de victimas se usa para actividades criminales")
+    assert "United States" not in a.query and not a.abstained and "6%" in a.answer, (a.query, a.answer)
+
+
+def test_agreeing_with_a_claim_is_an_opinion(pipeline):
+    a = pipeline.ask("do u agree palantir is evil")
+    assert a.abstained and "opinion" in a.notice, a.answer
