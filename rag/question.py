@@ -147,10 +147,11 @@ def spanish_terms(question: str, stems) -> set[str]:
 
 _FOLLOW = re.compile(fold(r"^(and|but|also|what about|how about|and what about|and how about|same for|"
                      r"what of|y|¿y|y qué|¿y qué|qué hay de|¿qué hay de)\b[\s,]*"), re.I)
-# …and a demonstrative ending the question, alone or before its noun: "who said that",
-# "who released that doc" ("that the US did" is a clause, not a pointer).
+# …and a demonstrative ending the question: alone ("who said that"), or a distal one before
+# its noun ("who released that doc"; "who edited this report" means the report itself, and
+# "that the US did" is a clause, not a pointer).
 _PRONOUN = re.compile(r"\b(they|them|their|it|its|he|she|his|her|him)\b"
-                      r"|\b(this|that|these|those)(\s+(?!(?:the|a|an)\b)[a-z]+)?\s*\??\s*$", re.I)
+                      r"|\b(this|that|these|those)\s*\??\s*$|\b(that|those)\s+(?!(?:the|a|an)\b)[a-z]+\s*\??\s*$", re.I)
 _WH = re.compile(fold(r"^[¿¡\s]*(who|what|when|where|which|why|how|is|are|does|do|did|can|qué|quién|cuál|cuándo|dónde|cómo|cuántos|cuántas|por qué)\b"), re.I)
 def question_names(query: str, lang: str = "en") -> list[str]:
     """Names and years a passage must contain (or mean) to answer the question.
