@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .chunk import Chunk, Sentence, names_in, overlapping, per_doc  # noqa: F401  (Chunk: suggest()'s doctest)
+from .chunk import Chunk, Sentence, names_in, overlapping, overlapping_in_doc, per_doc  # noqa: F401  (Chunk: suggest()'s doctest)
 from .cite import Citation, budgets, frame, make_citation, source_of, trim
 from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, WHY, near_terms, places_in, sentence_covers, stemmed_words,
                     unanswered, unasked, uncovered)
@@ -221,14 +221,7 @@ def document_name(doc, references) -> str:
 
 def chunk_sentences(chunks, sents) -> dict[str, list[int]]:
     """Chunk id -> the positions in ``sents`` of the sentences it overlaps, in order."""
-    of_doc, out = per_doc(sents), {}
-    for doc_id, members in per_doc(chunks).items():
-        own = of_doc.get(doc_id, [])
-        hits = overlapping([(sents[i].start, sents[i].end) for i in own],
-                           [(chunks[n].start, chunks[n].end) for n in members])
-        for n, hit in zip(members, hits):
-            out[chunks[n].chunk_id] = [own[k] for k in hit]
-    return {c.chunk_id: out[c.chunk_id] for c in chunks}
+    return {c.chunk_id: hit for c, hit in zip(chunks, overlapping_in_doc(sents, chunks))}
 
 
 def chunk_sections(corpus, chunks) -> tuple[dict[str, tuple], dict[tuple, str]]:
@@ -556,8 +549,9 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # The judge reads the sentences chosen for the question as a whole, before those added for
     # one of its words (``covering``: "… reported in 2020 by the UODC" is no figure for 2020).
     lead, reason = scored[0], unanswered(query, pick(scored[0], False), needs, name_vecs, qvec, t, lang, e5, like)
+    runners = [s for s in scored[1:RETRY_RANKS] if s.score >= scored[0].score - RETRY_WITHIN]
     if reason and reason[0] in RETRY_REASONS and not e5 and not needs.unknown:
-        for other in [s for s in scored[1:RETRY_RANKS] if s.score >= scored[0].score - RETRY_WITHIN]:
+        for other in runners:
             # A runner-up answers only by itself: with its own runners-up, one would meet the
             # figure and another the topic.
             if not unanswered(query, pick(other, False)[:1], needs, name_vecs, qvec, t, lang, e5, like):
@@ -568,8 +562,8 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # A figure for a place the question names comes from a sentence naming it: "cuántos hombres
     # víctimas en Europa Occidental" led with North America's figures, Western Europe's second.
     if needs.cues and (here := placed(needs, names, name_vecs, t)) and not here(lead.index):
-        lead = next((s for s in scored[1:RETRY_RANKS] if s.score >= scored[0].score - RETRY_WITHIN and here(s.index)
-                     and all(has_cue(t.sentences[s.index].text, c) for c in needs.cues)), lead)
+        lead = next((s for s in runners if here(s.index) and all(has_cue(t.sentences[s.index].text, c) for c in needs.cues)),
+                    lead)
     chosen = pick(lead, True)
     # The cap counts every word of the answer: each quote's attribution ("The report, citing
     # European Parliament, states:" is 7), its marker and up to two "…" come out of it.

@@ -162,6 +162,20 @@ def overlapping(spans: Sequence[tuple[int, int]], queries: Iterable[tuple[int, i
                    if spans[order[k]][1] > a) for a, b in queries]
 
 
+def overlapping_in_doc(spans, queries, start_only: bool = False) -> list[list[int]]:
+    """For each of ``queries`` (chunks or sentences), the positions in ``spans`` (the other
+    kind) of those of its document overlapping it, ascending; ``start_only``: overlapping
+    its first character (the chunks holding a sentence's start)."""
+    of_doc, out = per_doc(spans), [[] for _ in queries]
+    for doc_id, members in per_doc(queries).items():
+        own = of_doc.get(doc_id, [])
+        hits = overlapping([(spans[i].start, spans[i].end) for i in own],
+                           [(queries[n].start, queries[n].start + 1 if start_only else queries[n].end) for n in members])
+        for n, hit in zip(members, hits):
+            out[n] = [own[k] for k in hit]
+    return out
+
+
 def per_doc(items) -> dict[str, list[int]]:
     """Doc id -> the positions of its items (chunks or sentences), in order."""
     out: dict[str, list[int]] = {}

@@ -136,11 +136,9 @@ def spanish_terms(question: str, stems) -> set[str]:
     >>> sorted(spanish_terms("desde cuando existe la brigada Henry Reeve", {"exist", "henri", "reev"}))
     ['exist', 'henri', 'reev']
     """
-    from wordfreq import zipf_frequency
-
     words = [w for w in re.findall(r"\w+", question) if fold(w.lower()) not in SPANISH_STOPWORDS]
     # …a name, not a Spanish word typed with a capital ("la Trata", zipf 5.3 in Spanish; "Henry" 4.3)
-    named = {x for w in words if w[0].isupper() and len(w) >= 4 and zipf_frequency(w.lower(), "es") < COMMON_ZIPF
+    named = {x for w in words if w[0].isupper() and len(w) >= 4 and not read_mod.common_in_spanish(w)
              for x in tokenize([w])[0] if x in stems}
     return cognates(" ".join(words), stems) | named
 
@@ -260,7 +258,7 @@ def contracts(short: str, word: str) -> bool:
 
 def consonants(word: str) -> str:
     """``word`` without its vowels: "people" -> "ppl"."""
-    return re.sub(r"[aeiouy]", "", word[1:]).join([word[0], ""]) if word else word
+    return word[:1] + re.sub(r"[aeiouy]", "", word[1:])
 
 
 def spell_out(query: str, vocabulary: frozenset[str], like=None) -> str:
@@ -285,11 +283,11 @@ def spell_out(query: str, vocabulary: frozenset[str], like=None) -> str:
         if not (2 <= len(low) <= 5 and low.isalpha()) or low in vocabulary or w[0].isupper() \
                 or read_mod.zipf(low) >= COMMON_ZIPF:
             return w
-        cands = sorted(v for v in vocabulary if v.isalpha() and contracts(low, v))
-        # …or the word's consonants alone, when one word of the report has them ("ppl":
-        # "people", "pg": "page"; MiniLM puts them 0.38 and 0.27 apart, WordNet has neither).
+        # The word's consonants alone, when one word of the report has them ("ppl": "people",
+        # "pg": "page"; MiniLM puts them 0.38 and 0.27 apart, WordNet has neither)…
         if len(skeleton := [v for v in vocabulary if v.isalpha() and v[0] == low[0] and consonants(v) == low]) == 1:
             return skeleton[0]
+        cands = sorted(v for v in vocabulary if v.isalpha() and contracts(low, v))
         if not cands:
             return w
         synonyms = read_mod.related(stem(low))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chunk import Chunk, overlapping, per_doc
+from .chunk import Chunk, overlapping_in_doc
 from .index import Index
 from .lexicon import tokenize
 
@@ -191,14 +191,7 @@ class Retriever:
 def chunks_holding(chunks, sentences) -> list[list[int]]:
     """For each sentence, the positions in ``chunks`` of the chunks of its document holding
     its start, in order (found by start: ``overlapping``, not every chunk per sentence)."""
-    by_doc, out = per_doc(chunks), [[] for _ in sentences]
-    for doc_id, members in per_doc(sentences).items():
-        own = by_doc.get(doc_id, [])
-        hits = overlapping([(chunks[ci].start, chunks[ci].end) for ci in own],
-                           [(sentences[si].start, sentences[si].start + 1) for si in members])
-        for si, hit in zip(members, hits):
-            out[si] = [own[k] for k in hit]
-    return out
+    return overlapping_in_doc(chunks, sentences, start_only=True)
 
 
 def rrf(rankings: list[list[int]], k: int = 60) -> list[tuple[int, float]]:
