@@ -29,6 +29,7 @@ from .lexicon import YEAR, fold, tokenize, words_of
 from .question import cue_spans, has_cue, language, question_cues, spanish_terms
 from .read import related
 from .retrieve import Passage, asked_reference, asked_sections, named_section
+from .thread import Thread, thread_bonus
 
 REFUSAL = "The report doesn't cover this."
 REFUSALS = {"en": REFUSAL, "es": "El informe no trata este tema."}
@@ -89,9 +90,10 @@ _CAPTIONS = ((re.compile(r"\b(charts?|graphs?|graphics?|diagrams?|captions?|gr[a
              (re.compile(r"\b(photos?|photographs?|pictures?|images?|fotos?|fotograf[ií]as?|im[aá]genes)\b", re.I),
               ("Photo credit:", "Cover photo")))
 SHORT_SENTENCE = 12  # words; a shorter best sentence is followed by the next one
-# Sentences either side of a quote searched for its speaker: the user questions' speakers
-# stood one or two sentences from their quotes.
-SPEAKER_REACH = 2
+# Where a sentence holding the kind of fact asked for, but not the best one, is looked for:
+# a quote's speaker stood one or two sentences either side of it in the user questions, and
+# the second of a ranking in the sentence after the first ("It is followed by …").
+BESIDE_FOR = {"agent": (-1, 1, -2, 2), "next": (1,)}
 # When the best sentence does not answer (no figure, another year, off the topic), the next
 # ones may: "what year… was the UN created" is met by the 4th (0.28 below, "since its creation
 # in 1945"), "how has the share of kids changed" by the 5th ("…increased fivefold").
@@ -256,14 +258,19 @@ class Scored:
 
 
 def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t: Tables,
-                    lex_weight: float = 0.35, e5: bool = False) -> list[Scored]:
+                    lex_weight: float = 0.35, e5: bool = False, thread: Thread | None = None) -> list[Scored]:
     """Every sentence of the retrieved passages, scored and sorted best first.
-    ``e5``: ``qvec`` is a multilingual-e5 vector, compared with ``t.e5_matrix``."""
+    ``e5``: ``qvec`` is a multilingual-e5 vector, compared with ``t.e5_matrix``; ``thread``:
+    a follow-up's place in the conversation, whose own words (not the previous question's)
+    are compared, and near whose sentences a sentence scores more (``thread.thread_bonus``)."""
     matrix, scale, shift = (t.e5_matrix, COSINE_SCALE, COSINE_SHIFT) if e5 else (t.sentence_matrix, 1.0, 0.0)
-    q_terms = set(tokenize([question])[0])
+    own = thread.own if thread is not None else question
+    if thread is not None and thread.vec is not None:
+        qvec = thread.vec
+    q_terms = set(tokenize([own])[0])
     q_weight = sum(t.idf.get(x, 1.0) for x in q_terms) or 1.0
     senses = set() if e5 else {x for u in q_terms if u not in t.idf for x in related(u) if x in t.idf} - q_terms
-    cues = question_cues(question)
+    cues = question_cues(own)
     named = named_section(question, t.section_titles)
     # "What does the section on X argue?" asks for X, not for the contents' line naming it.
     meta_ok = {name: bool(re.search(rx, question, re.I)) and not (named and name == "Contents")
@@ -302,7 +309,13 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             spans = [sp for v in found.values() for sp in v]
             near = sum(t.idf.get(x, 1.0) for x in near_terms(t.sentence_words[i], spans, q_terms, NEAR_WORDS)) / q_weight
             out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + PROXIMITY * near + year + define
-                              + RANK / p.rank - meta + ref - extra, lookup))
+                              + RANK / p.rank - meta + ref - extra
+                              + (thread_bonus(i, thread, t.sentences) if thread else 0.0), lookup))
+    # "who said that", "when did it start": a follow-up pointing at what was just said asks
+    # about where the conversation stands, whatever scores higher elsewhere (a "since 1949"
+    # outscored the Henry Reeve Contingent's "since its inception in 2005" by 0.53).
+    if thread is not None and thread.pointed:
+        out = [x for x in out if thread_bonus(x.index, thread, t.sentences) > 0] or out
     return sorted(out, key=lambda x: -x.score)
 
 
@@ -402,15 +415,16 @@ def covering(picked: list[Scored], scored: list[Scored], t: Tables, terms: froze
     return out
 
 
-def with_speaker(chosen: list[Scored], t: Tables, reach: int = SPEAKER_REACH) -> list[Scored]:
-    """``chosen``, with the nearest sentence of the best one's section that names someone
-    added in the report's order, for "who said that?": the quote seldom names its speaker,
-    the sentence before or after it does ("…Ghada Waly called on…" / "Millions of women…")."""
+def with_beside(chosen: list[Scored], t: Tables, cue: str) -> list[Scored]:
+    """``chosen``, with the nearest sentence of the best one's section (BESIDE_FOR) that holds
+    ``cue`` added in the report's order: "who said that?" is answered by the sentence before
+    or after the quote that names its speaker ("…Ghada Waly called on…" / "Millions of
+    women…"), "which region comes second" by the one after the first ("It is followed by…")."""
     best = t.sentences[chosen[0].index]
-    for k in sorted(range(-reach, reach + 1), key=abs):
+    for k in BESIDE_FOR[cue]:
         i = chosen[0].index + k
-        if k and 0 <= i < len(t.sentences) and t.sentences[i].doc_id == best.doc_id \
-                and t.sentences[i].section == best.section and has_cue(t.sentences[i].text, "agent"):
+        if 0 <= i < len(t.sentences) and t.sentences[i].doc_id == best.doc_id \
+                and t.sentences[i].section == best.section and has_cue(t.sentences[i].text, cue):
             extra = Scored(i, chosen[0].passage, chosen[0].score)
             return sorted([chosen[0], extra], key=lambda x: x.index) + [c for c in chosen[1:] if c.index != i]
     return chosen
@@ -504,17 +518,26 @@ def refusal(lang: str, why: str, score: float | None = None, **details) -> Draft
 
 def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage], t: Tables,
             names: list[str] = (), name_vecs: np.ndarray | None = None, detail: bool = False,
-            lex_weight: float = 0.35, max_sentences: int = 3, e5: bool = False, like=None) -> tuple[Draft, list[Passage]]:
+            lex_weight: float = 0.35, max_sentences: int = 3, e5: bool = False, like=None,
+            thread: Thread | None = None) -> tuple[Draft, list[Passage]]:
     """Choose, attribute and cite sentences, or refuse. ``names`` are the
     question's names (``question.question_names``; only places for non-English ones) and
     ``name_vecs`` their vectors; ``e5``: ``qvec`` is a multilingual-e5 vector; ``like``: single
-    words' cosines (``Embedder.like``), so a topic word may be met by its synonym.
+    words' cosines (``Embedder.like``), so a topic word may be met by its synonym; ``thread``:
+    a follow-up's place in the conversation (``score_sentences``).
     Returns the draft and the passages re-ranked by their best sentence."""
     lang = language(query)
-    needs = needs_of(query, list(names), lang, t.idf, e5)
+    if thread is not None and thread.pointed:
+        # What "it" points at is where the conversation stands: the previous question's names
+        # and years are met there ("who released it (what did the state dept say on july 1
+        # 2021)" by "The document, released by … Blinken", two sentences after the 2021).
+        keep = [k for k, n in enumerate(names) if n.lower() in thread.own.lower()]
+        query, names = thread.own, [names[k] for k in keep]
+        name_vecs = name_vecs[keep] if name_vecs is not None else None
+    needs = needs_of(query, list(names), lang, t.idf, e5, thread.own if thread else None)
     if reason := unasked(query, needs, t, lang):
         return refusal(lang, reason[0], **reason[1]), passages
-    scored = score_sentences(query, qvec, passages, t, lex_weight, e5)
+    scored = score_sentences(query, qvec, passages, t, lex_weight, e5, thread)
     ranked = rerank(passages, scored)
     if names and name_vecs is not None:
         gaps_of = {p.chunk.chunk_id: uncovered(names, name_vecs, p.chunk.chunk_id, t) for p in passages}
@@ -526,7 +549,11 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # The item or section asked for by what it is answers however little its words share with
     # the question: "ref 3 url" and "- (3) UNODC. …" have cosine 0.10, "report credits" and
     # "Cover photo by Getty Images." 0.13.
-    if not (scored and scored[0].asked):
+    # A sentence beside where the conversation stands is related by it: "who said that"
+    # (about a quote) and '… ," he said in a statement' have cosine 0.13; "who put that doc
+    # out" and "Of course, the information was quickly replicated…" score 0.25.
+    beside_thread = bool(scored) and thread is not None and thread_bonus(scored[0].index, thread, t.sentences) > 0
+    if not (scored and scored[0].asked) and not (beside_thread and thread.pointed):
         if not scored or scored[0].score < ABSTAIN_BELOW:
             return refusal(lang, "weak", scored[0].score if scored else None,
                            what=f"{scored[0].score:.2f}" if scored else "-", floor=ABSTAIN_BELOW), ranked
@@ -534,7 +561,8 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
         # whatever the cosine (0.10 for the bare "64/293").
         symbols = re.findall(r"\w+(?:/\w+)+", query)
         spelt = symbols and all(x.lower() in t.sentences[scored[0].index].text.lower() for x in symbols)
-        if not e5 and not spelt and (cos := float(t.sentence_matrix[scored[0].index] @ qvec)) < COSINE_FLOOR:
+        if not e5 and not spelt and not beside_thread and (
+                cos := float(t.sentence_matrix[scored[0].index] @ qvec)) < COSINE_FLOOR:
             return refusal(lang, "unrelated", scored[0].score, what=f"{cos:.2f}", floor=COSINE_FLOOR), ranked
     # A Spanish question's terms are not the report's: its neighbours are kept as before.
     uncommon = None if e5 else frozenset(x for x in tokenize([query])[0] if t.idf.get(x, 0.0) >= COMMON_IDF)
@@ -542,8 +570,9 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
         chosen = choose([lead] + [s for s in scored if s is not lead], t, detail, max_sentences, uncommon, cover)
         # "who said that" asks who said the best sentence: a name in another one (the "U.S." of
         # the next paragraph) is not its speaker.
-        if "agent" in needs.cues and chosen and not has_cue(t.sentences[chosen[0].index].text, "agent"):
-            chosen = with_speaker(chosen, t)
+        for cue in needs.cues & set(BESIDE_FOR):
+            if chosen and not has_cue(t.sentences[chosen[0].index].text, cue):
+                chosen = with_beside(chosen, t, cue)
         return chosen
 
     # The judge reads the sentences chosen for the question as a whole, before those added for

@@ -221,10 +221,11 @@ def sentence_covers(i: int, names: list[str], name_vecs: np.ndarray, t: Tables) 
                for n, v in zip(names, name_vecs))
 
 
-CUE_NAMES = {"en": {"day": "exact date", "leader": "title", "most": "highest", "least": "lowest", "agent": "speaker or source"},
+CUE_NAMES = {"en": {"day": "exact date", "leader": "title", "most": "highest", "least": "lowest", "next": "next in rank",
+                    "agent": "speaker or source"},
              "es": {"day": "la fecha exacta", "number": "la cifra", "percent": "el porcentaje", "date": "la fecha", "money": "el importe",
                     "contact": "el contacto", "duration": "el plazo", "factor": "el factor",
-                    "penalty": "la pena", "leader": "el cargo", "most": "el máximo", "least": "el mínimo",
+                    "penalty": "la pena", "leader": "el cargo", "most": "el máximo", "least": "el mínimo", "next": "el siguiente",
                     "author": "el autor", "agent": "quién lo dice"}}
 
 

@@ -37,7 +37,7 @@ from .retrieve import asked_reference, asked_sections
 COMMON_IDF = 1.5
 # Words that ask for a kind of fact rather than name a topic ("what share", "who heads").
 CUE_WORDS = (" percent percentage share proportion fraction number year date many much time long money"
-             " highest largest biggest greatest lowest smallest fewest least most"
+             " highest largest biggest greatest lowest smallest fewest least most second third runner"
              " president director head chair chairman leader chief ceo secretary minister executive"
              # …and for a line of the reference list, a page, a name or a definition ("What is the
              # title of reference 4?", "What does GAATW stand for?", "Who is named…?")
@@ -100,10 +100,18 @@ class Needs:
     speakers: tuple[str, ...] = ()  # the names asked what they said ("what did Rubio reply")
 
 
-def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5: bool = False) -> Needs:
+def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5: bool = False,
+             asks: str | None = None) -> Needs:
     """The ``Needs`` of a canonical question. ``names``: ``question.question_names``;
     ``idf``: the report's stems (one not in it is a word the report never uses);
-    ``e5``: a Spanish question, whose topic is its cognates among the report's stems."""
+    ``e5``: a Spanish question, whose topic is its cognates among the report's stems;
+    ``asks``: the words that ask, when ``query`` carries the previous question for context
+    ("who reported on it (how many cambodians were deported)" asks for a source, not a count).
+
+    >>> sorted(needs_of("who reported it? (how many Cambodians were deported?)", [], "en", {},
+    ...                 asks="who reported it?").cues)
+    ['agent']
+    """
     folded = fold(query)
     stance = "opinion" if _OPINION.search(folded) else "advice" if _ADVICE.search(folded) else ""
     years = tuple(n for n in names if YEAR.fullmatch(n))
@@ -118,9 +126,10 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
         w for w in re.findall(r"[^\W\d_][\w'-]*", query) if (s := terms_of(w)) and s[0] in topic))
     unknown = tuple(w for w in words if terms_of(w)[0] not in idf)
     # "how many actually signed" counts what the question before it did, not "actually".
-    return Needs(frozenset(question_cues(query) - {"duration"}), named,
+    asks = query if asks is None else asks
+    return Needs(frozenset(question_cues(asks) - {"duration"}), named,
                  tuple(n for n in named if countries(n) or members(n)), years, topic, words, unknown,
-                 "" if (thing := counted(query)).lower() in adverbs() else thing, stance,
+                 "" if (thing := counted(asks)).lower() in adverbs() else thing, stance,
                  bool(asked_reference(query) or asked_sections(query)), speakers_of(query))
 
 

@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 import time
@@ -15,6 +16,7 @@ from . import generate as generate_mod
 from . import judge
 from . import index as index_mod
 from . import question as question_mod
+from . import thread as thread_mod
 from .answer import Answer
 from .config import Config
 from .embed import MODEL_DIM, MODEL_NAME, Embedder
@@ -79,14 +81,17 @@ class Pipeline:
                 e5=e5)
         return cls(cfg, corpus, index, embedder, e5)
 
-    def _retrieve(self, query: str, depth: int, mode: str, names: list[str] = ()):
-        """The query's vector, its names' vectors, whether they are multilingual-e5's, and the passages."""
+    def _retrieve(self, query: str, depth: int, mode: str, names: list[str] = (), extra: list[str] = ()):
+        """The query's vector, its names' vectors, whether they are multilingual-e5's, the
+        passages, and the MiniLM vectors of ``extra`` texts (encoded in the same batch)."""
         if self.e5 is not None and question_mod.language(query) != "en":
             qvec = self.e5.encode_queries([accented(query)])[0]
-            name_vecs = self.embedder.encode(list(names))  # the passages' names are in MiniLM's space
-            return qvec, name_vecs, True, self.retriever.search(query, depth, "multilingual", self.cfg.rrf_k, qvec=qvec)
-        vecs = self.embedder.encode([query, *names])
-        return vecs[0], vecs[1:], False, self.retriever.search(query, depth, mode, self.cfg.rrf_k, qvec=vecs[0])
+            vecs = self.embedder.encode([*names, *extra])  # the passages' names are in MiniLM's space
+            return (qvec, vecs[:len(names)], True,
+                    self.retriever.search(query, depth, "multilingual", self.cfg.rrf_k, qvec=qvec), vecs[len(names):])
+        vecs = self.embedder.encode([query, *names, *extra])
+        return (vecs[0], vecs[1:len(names) + 1], False,
+                self.retriever.search(query, depth, mode, self.cfg.rrf_k, qvec=vecs[0]), vecs[len(names) + 1:])
 
     def _mend(self, query: str) -> str:
         """A contraction spelt out ("dept": "department"); a place the report never names,
@@ -112,7 +117,7 @@ class Pipeline:
         """The passages ``ask`` would read: fused retrieval, re-ranked by best sentence."""
         query = self.reader.read(question_mod.clean_question(query)).text
         query = self._mend(query)
-        qvec, _, e5, passages = self._retrieve(query, max(ANSWER_DEPTH, k or 0), mode or self.cfg.retriever)
+        qvec, _, e5, passages, _ = self._retrieve(query, max(ANSWER_DEPTH, k or 0), mode or self.cfg.retriever)
         scored = answer_mod.score_sentences(query, qvec, passages, self.tables, self.cfg.lex_weight, e5)
         return answer_mod.rerank(passages, scored)[:k or self.cfg.k]
 
@@ -127,14 +132,34 @@ class Pipeline:
         # Every stage reads the canonical form: case, punctuation, accents, filler and slips undone.
         history = [(self.reader.read(q).text, a) for q, a in turns]
         typed = [question] + [q for q, _ in turns]
-        query = question_mod.rewrite_followup(self.reader.read(question).text, history, self._similar)
+        read = self.reader.read(question).text
+        query = question_mod.rewrite_followup(read, history, self._similar)
         lang = question_mod.language(query)  # "¿Y en Europa?" is Spanish by the question it completes
-        query = self._mend(query)
+        # A follow-up is looked for beside where the previous answer stood ("who released that doc"),
+        # by its own words.
+        back = thread_mod.refers_back(read, history)
+        own = thread_mod.own_words(query, history[-1][0]) if back else query
+        own, query = (self._mend(own), self._mend(query)) if own != query else (self._mend(query),) * 2
         names = question_mod.question_names(query, lang)
-        qvec, name_vecs, e5, passages = self._retrieve(query, ANSWER_DEPTH, self.cfg.retriever, names)
-        draft, ranked = answer_mod.extract(question, query, qvec, passages, self.tables, names, name_vecs,
-                                           detail, self.cfg.lex_weight, self.cfg.max_sentences, e5,
-                                           self.embedder.like)
+        extra = [" ".join(history[-1]), own] if back else []
+        qvec, name_vecs, e5, passages, vecs = self._retrieve(query, ANSWER_DEPTH, self.cfg.retriever, names, extra)
+        thread = thread_mod.Thread(
+            thread_mod.thread_of(history[-1][1], vecs[0], [s.text for s in self.tables.sentences],
+                                 self.tables.sentence_matrix), own, None if e5 else thread_mod.unit(vecs[1] + qvec),
+            pointed=thread_mod.points(read), onward=thread_mod.onward(read)) if back else None
+        if thread is not None:
+            passages = thread_mod.with_thread(passages, thread, self.index.chunks, self.tables.by_chunk,
+                                              self.tables.sentences)
+
+        def extract(thread):
+            return answer_mod.extract(question, query, qvec, passages, self.tables, names, name_vecs, detail,
+                                      self.cfg.lex_weight, self.cfg.max_sentences, e5, self.embedder.like, thread)
+
+        draft, ranked = extract(thread)
+        # What "that" points at may stand further back than the previous answer's sentence
+        # ("when was that ips report published": the report's date is 3 sentences before the quote).
+        if draft.abstained and thread is not None and thread.pointed:
+            draft, ranked = extract(dataclasses.replace(thread, pointed=False))
         mode = "extractive"
         # A question naming what the report never mentions is refused without asking a model.
         if self.endpoint is not None and not (draft.abstained and draft.score is None):

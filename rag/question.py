@@ -342,8 +342,9 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
             named = _PERSON.sub(lambda m: f"{who}'s" if possessive(m, question) else who, question, count=1)
             # "when did she say it": "it" is still the previous question's.
             return f"{named} ({prev})" if _PRONOUN.search(named) else named
-        # A whole question leaning on a pronoun keeps its words; the previous one is context.
-        return f"{question} ({prev})" if _PRONOUN.search(question) else question
+        # A whole question leaning on a pronoun, or going on from the answer ("whats second"),
+        # keeps its words; the previous one is context.
+        return f"{question} ({prev})" if _PRONOUN.search(question) or ONWARD.search(question) else question
     rest = (question[connective.end():] if connective else question).strip(" ?¿")
     new, old = names_in(rest, skip_first=False), names_in(prev, skip_first=False)[:MAX_SPANS]
     if new and old:
@@ -364,6 +365,9 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
 
 
 _PERSON = re.compile(r"\b(he|she|him|her|his)\b", re.I)
+# Words that go on from the previous answer: "what else did the MEPs ask for", "and second".
+ONWARD = re.compile(r"\b(else|second|2nd|third|3rd|next|other|another|rest|otra|otro|otros|segund[oa]|"
+                    r"tercer[oa]?|siguiente)\b", re.I)
 
 
 def person_in(text: str, last: bool = True) -> str | None:
@@ -478,8 +482,10 @@ _ASKS = (
     (("day", _words(r"exact (date|day)|what day|which day|precise date|fecha exacta|d[ií]a exacto|qué día")),
      ("date", _words(r"when|what year|which year|what date|what day|which day|cuándo|qué año|qué día|en qué fecha|fecha")
       + r"|(?<!per )(?<!each )(?<!every )(?<!a )(?<!last )(?<!this )(?<!that )(?<!same )(?<!past )\b(year|date)\b(?! (ago|old|later|earlier|before|after))"),),
-    # "Which country has the lowest number…?" is not answered by a count without a "lowest".
-    (("least", _words(r"lowest|smallest|fewest|least")), ("most", _words(r"highest|largest|biggest|greatest"))),
+    # "Which country has the lowest number…?" is not answered by a count without a "lowest";
+    # "which region comes second" not by the first ("the highest number … is North America").
+    (("next", _words(r"second|2nd|third|3rd|runner.?up|segund[oa]|tercer[oa]?")),
+     ("least", _words(r"lowest|smallest|fewest|least")), ("most", _words(r"highest|largest|biggest|greatest"))),
 )
 _ONLY = (
     # "Who said that?" is not answered by the quote, but by the sentence naming its speaker.
@@ -573,6 +579,8 @@ _CUE_RX = {
     "agent": (r"(?<![.!?] )(?<!^)\b[A-Z][a-z]+ [A-Z][a-z]+|\b[A-Z]{3,}s?\b(?!-\d)", 0),
     "most": (r"\b(highest|largest|biggest|greatest|mostly|majority|main|top|leading|leads)\b|\bmost (?!recent)", re.I),
     "least": (r"\b(lowest|smallest|fewest|least|minority)\b", re.I),
+    # what follows the first of a ranking ("It is followed by Western and Southern Europe")
+    "next": (r"\b(followed by|second|third|next|then comes|runner.?up)\b", re.I),
     "penalty": (r"\b(prison|imprison\w*|jail\w*|sentenced|penalt(y|ies)|punish\w*|fined)\b", re.I),
 }
 
