@@ -480,7 +480,7 @@ _ASKS = (
     # a rate ("per year") or a span ("the last year").
     # "exact date the Netherlands accepted the protocol" is not answered by its year.
     (("day", _words(r"exact (date|day)|what day|which day|precise date|fecha exacta|d[ií]a exacto|qué día")),
-     ("date", _words(r"when|what year|which year|what date|what day|which day|cuándo|qué año|qué día|en qué fecha|fecha")
+     ("date", _words(r"what year|which year|what date|what day|which day|qué año|qué día|en qué fecha|fecha")
       + r"|(?<!per )(?<!each )(?<!every )(?<!a )(?<!last )(?<!this )(?<!that )(?<!same )(?<!past )\b(year|date)\b(?! (ago|old|later|earlier|before|after))"),),
     # "Which country has the lowest number…?" is not answered by a count without a "lowest";
     # "which region comes second" not by the first ("the highest number … is North America").
@@ -509,6 +509,28 @@ _ONLY = (
 _ONLY_FOLDED = tuple((cue, fold(rx)) for cue, rx in _ONLY)  # questions are read without accents
 
 
+_WHEN = re.compile(r"\b(when|cuando)\b")
+_WH_BEFORE = re.compile(r"\b(what|who|whom|whose|which|how|where|why|que|quien|quienes|cual|cuales|como|donde|por que)\b")
+
+
+def asks_when(q: str) -> bool:
+    """Whether a (lower-case, folded) question asks when: its "when" opens it, follows "and",
+    "since" or "as of", or ends it; after another question word it opens a clause ("what
+    does the report mean when it says…", "who was president when the US ratified…").
+
+    >>> asks_when("quick q when did unodc publish it"), asks_when("who founded argos and when")
+    (True, True)
+    >>> asks_when("what does the report mean when it says x"), asks_when("which presidents time is when cuts began")
+    (False, False)
+    """
+    m = _WHEN.search(q)
+    if not m:
+        return False
+    before, after = q[:m.start()], q[m.end():]
+    return (not _WH_BEFORE.search(before) or bool(re.search(r"\b(and|or|since|of|until|till|y|desde|hasta)\s+$", before))
+            or not re.search(r"\w", re.sub(r"\b(tho|though|exactly|then)\b", "", after)))
+
+
 def question_cues(question: str) -> set[str]:
     """The kinds of fact a question asks for.
 
@@ -518,9 +540,16 @@ def question_cues(question: str) -> set[str]:
     {'contact'}
     >>> question_cues("gaatw report year cambodians"), question_cues("how many victims per year")
     ({'date'}, {'number'})
+    >>> question_cues("why has the number of child victims tripled")
+    set()
     """
     q = fold(question.lower())
     cues = {next((cue for cue, rx in group if re.search(rx, q)), None) for group in _ASKS} - {None}
+    if not cues & {"day", "date"} and asks_when(q):
+        cues.add("date")
+    # "why is the real number of victims higher" asks for a reason, not the number it names.
+    if re.match(r"\W*(why|how come|por que|porque)\b", q):
+        cues = set()
     for cue, rx in _ONLY_FOLDED:
         if re.search(rx, q):
             cues = {cue}

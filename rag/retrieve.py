@@ -99,6 +99,23 @@ def asked_reference(question: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+# "how many references does it list", "cuantas referencias tiene": a count of the reference
+# list, which no sentence writes (its items are numbered, and "(16)" is no count).
+_COUNTS_REFERENCES = re.compile(r"\b(how many|number of|cuant[oa]s|numero de)\s+(?:\w+\s+)?"
+                                r"(references?|refs?|sources?|citations?|footnotes?|referencias|fuentes|citas)\b", re.I)
+
+
+def counts_references(question: str) -> bool:
+    """Whether a question asks how long the reference list is.
+
+    >>> counts_references("how many references r listed at the end"), counts_references("cuantas referencias tiene")
+    (True, True)
+    >>> counts_references("how many victims does reference 3 count")
+    False
+    """
+    return bool(_COUNTS_REFERENCES.search(question))
+
+
 @dataclass(frozen=True)
 class Passage:
     chunk: Chunk

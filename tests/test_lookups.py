@@ -1,0 +1,48 @@
+"""Reading what a question asks, whatever its surface: a "when" that opens a clause asks no
+date, a compound no word list holds is no name, a typed number picks its line, and the
+reference list is counted by its length."""
+import pytest
+
+from rag.question import question_cues
+from rag.read import compound
+
+
+def test_when_opening_a_clause_asks_for_no_date():
+    assert "date" in question_cues("quick q when did unodc put out the report")
+    assert "date" in question_cues("the gaatw report came out and when")
+    assert "date" in question_cues("henry reeve contingent started when")
+    assert "date" not in question_cues("what does the report mean when it says trafficking is instrumentalized")
+    assert "date" not in question_cues("which us presidents time is when social programs started getting cut")
+
+
+def test_two_common_words_run_together_are_a_word_not_a_name(pipeline):
+    assert compound("undercount") and not compound("canessa")
+    assert "Undercount" not in pipeline.reader.read("global victim undercount reason").text
+    assert "Canessa" in pipeline.reader.read("what did canessa say").text
+
+
+@pytest.mark.parametrize("question", ["global victim undercount reason", "why is the real number of victims higher"])
+def test_the_undercount_is_put_down_to_the_hidden_nature_of_the_crime(pipeline, question):
+    a = pipeline.ask(question)
+    assert not a.abstained and "hidden nature" in a.answer
+
+
+@pytest.mark.parametrize("question, line", [("whats the chapter that starts on pg 9", "Trafficking and smuggling"),
+                                            ("which section begins on page 12", "From criminalizing victims")])
+def test_a_typed_page_number_picks_the_contents_line(pipeline, question, line):
+    a = pipeline.ask(question)
+    assert not a.abstained and line in a.citations[0].quote
+
+
+@pytest.mark.parametrize("question, lead", [("how many refernces r listed at the end", "has 16 entries"),
+                                            ("how many sources does the report cite", "has 16 entries"),
+                                            ("cuantas referencias tiene el informe", "tiene 16 entradas")])
+def test_the_reference_list_is_counted_by_its_length(pipeline, question, lead):
+    a = pipeline.ask(question)
+    assert not a.abstained and a.answer.startswith(("The report's reference list", "La lista")) and lead in a.answer
+    assert a.citations[0].quote.startswith("- (16)")
+
+
+def test_a_reference_by_number_is_not_a_count(pipeline):
+    a = pipeline.ask("who published reference 4")
+    assert not a.abstained and "entries" not in a.answer and "IPS" in a.answer
