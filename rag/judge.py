@@ -22,10 +22,10 @@ import numpy as np
 from .chunk import names_in
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import countries, members, region_names, spellings
-from .lexicon import NAME_STOP, YEAR, stemmer, terms_of, tokenize, words_of
+from .lexicon import NAME_STOP, YEAR, fold, stemmer, terms_of, tokenize, words_of
 from .needs import COMMON_IDF, Needs, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
 from .question import cognates, cue_spans, has_cue
-from .read import adverbs, is_name, only_filler, phrases, related
+from .read import adverbs, is_name, only_filler, phrases, related, zipf
 
 if TYPE_CHECKING:
     from .answer import Tables
@@ -78,7 +78,7 @@ WHY = {
            "no_fact": "no sentence found gives the {cue} asked for", "not_for": "no sentence found gives the {cue} for {what}",
            "off_topic": "no sentence found gives the {cue} about {what}", "not_year": "no sentence found is about {what}",
            "not_about": "no sentence found is about {what}", "unquotable": "the best sentence has nothing to quote",
-           "unsaid": "no sentence found has {what} say it",
+           "unsaid": "no sentence found has {what} say it", "unnamed_kind": "no sentence found names the {what} asked for",
            "opinion": "it asks for an opinion: this assistant only reports what the report says",
            "advice": "it asks for advice: this assistant only reports what the report says"},
     "es": {"empty": "la pregunta no tiene ninguna palabra que buscar", "unknown": "el informe nunca menciona {what}", "unnamed": "ningún pasaje encontrado menciona {what}",
@@ -89,6 +89,7 @@ WHY = {
            "not_about": "ninguna frase encontrada trata de {what}",
            "unquotable": "la mejor frase no tiene nada que citar",
            "unsaid": "ninguna frase encontrada recoge lo que dijo {what}",
+           "unnamed_kind": "ninguna frase encontrada nombra {what}",
            "opinion": "pide una opinión: este asistente solo informa de lo que dice el informe",
            "advice": "pide un consejo: este asistente solo informa de lo que dice el informe"},
 }
@@ -290,7 +291,10 @@ def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
     def same(x: str, s: str) -> bool:
         return x == s or min(len(x), len(s)) >= 4 and (x.startswith(s) or s.startswith(x))
 
-    terms = t.sentence_terms[i]
+    # An adverb says how, not what: "Likewise, …" does not meet "what is the weather like".
+    stem = stemmer().stemWord
+    how = {stem(w) for w in re.findall(r"[a-z]+", t.sentences[i].text.lower()) if w in adverbs()}
+    terms = t.sentence_terms[i] - (how - needs.topic)
     found = {x for x in terms if any(same(x, s) for s in needs.topic)}
     met = {s for s in needs.topic if any(same(x, s) for x in found)}
     # A figure's topic word that the report uses ("rescue", "ratify") is met only by itself: a
@@ -367,6 +371,56 @@ def speaks(i: int, names: tuple[str, ...], t: Tables) -> bool:
     return any(same(w, h) for w in words for h in heads)
 
 
+# Words between a kind's noun and the name that fills it: "Senators Marco Rubio" 0, "the
+# Secretary of State, Antony Blinken" 2; "R. Kelly, members of British royalty" is 3 from it.
+ENTITY_REACH = 2
+
+
+def person_like(name: str) -> bool:
+    """Whether a name is a person's: one of its words is only ever a name ("Kelly", "Rubio")
+    or no word list's ("Waly"), and no people's ("British"); "National Council for
+    Intergenerational Equality" is not.
+
+    >>> person_like("Marco Rubio"), person_like("Waly"), person_like("National Council for Equality"), person_like("British")
+    (True, True, False, False)
+    """
+    return any((is_name(w) or not zipf(w)) and not countries(w) for w in re.findall(r"[^\W\d_]{3,}", name))
+
+
+def noun_at(words: list[str], noun: str) -> list[int]:
+    """Where ``noun`` (or a word it begins: "royal", "royalty") stands among ``words``."""
+    stem = terms_of(noun)[0]
+    return [k for k, w in enumerate(words) if (x := terms_of(w)) and (x[0] == stem or len(stem) >= 4 and x[0].startswith(stem))]
+
+
+def with_noun(chosen: list, noun: str, t: Tables) -> list:
+    return [c for c in chosen if noun_at(re.findall(r"\w[\w'-]*", t.sentences[c.index].text.lower()), noun)]
+
+
+def offers(i: int, needs: Needs, query: str, t: Tables) -> bool:
+    """Whether sentence ``i`` names whom the question asks to be named (``needs.entity``): a
+    name it does not type, a person's for a kind of person, within ENTITY_REACH words of the
+    kind's noun when the sentence has it."""
+    kind, noun = needs.entity
+    text = t.sentences[i].text
+    typed = re.findall(r"[a-z]+", fold(query.lower()).replace(".", ""))
+    same = lambda w, q: w == q or len(os.path.commonprefix([w, q])) >= max(4, 0.75 * min(len(w), len(q)))
+    words = [(m.start(), m.group().lower()) for m in re.finditer(r"\w[\w'-]*", text)]
+    at = noun_at([w for _, w in words], noun)
+    for name in names_in(text, skip_first=False):
+        # "Senators Marco Rubio" names someone beyond the question's "senators"
+        own = [w for w in re.findall(r"[^\W\d_]+", fold(name.lower()).replace(".", ""))
+               if w not in NAME_STOP and not any(same(w, q) for q in typed)]
+        if not own or kind == "person" and not person_like(" ".join(own)):
+            continue
+        start = text.find(name)
+        first = sum(1 for o, _ in words if o < start)
+        last = first + len(re.findall(r"\w[\w'-]*", name)) - 1
+        if not at or any(first - ENTITY_REACH - 1 <= k <= last + ENTITY_REACH + 1 for k in at):
+            return True
+    return False
+
+
 def unnamed_words(chosen: list, needs: Needs, t: Tables, like=None) -> list[str]:
     """The question's words the report never uses that are names (``read.is_name``: "unicef",
     "obama", typed in lower case, so not among its names) and that no chosen sentence, or one
@@ -431,6 +485,12 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
         return "unknown", {"what": ", ".join(unnamed)}
     if needs.speakers and not any(speaks(j, needs.speakers, t) for c in chosen for j in beside(c.index, t)):
         return "unsaid", {"what": ", ".join(needs.speakers)}
+    # "which senators…", "name of the photographer": a name of that kind must be given.
+    # The sentences that have the kind's noun are the ones that must name it ("… and even U.S.
+    # congressmen involved …" is not answered by "Romina Canessa" in the next sentence).
+    if needs.entity[0] and not needs.lookup and not any(
+            offers(c.index, needs, query, t) for c in (with_noun(chosen, needs.entity[1], t) or chosen)):
+        return "unnamed_kind", {"what": needs.entity[1]}
     met: dict[int, set[str]] = {}  # chosen sentences are often neighbours: each is read once
 
     def about_(j: int) -> set[str]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from .chunk import names_in
 from .lexicon import YEAR, fold, stemmer, terms_of, tokenize
 from .places import countries, members
-from .question import cognates, counted, question_cues, spanish_terms
+from .question import asked_entity, cognates, counted, question_cues, spanish_terms
 from .read import adverbs
 from .retrieve import asked_reference, asked_sections
 
@@ -98,6 +98,7 @@ class Needs:
     stance: str  # "opinion" or "advice" when the bot, not the report, is asked; else ""
     lookup: bool = False  # asks for a part of the report by what it is (reference 4, the summary)
     speakers: tuple[str, ...] = ()  # the names asked what they said ("what did Rubio reply")
+    entity: tuple[str, str] = ("", "")  # the kind asked to be named and its noun: ("person", "senators")
 
 
 def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5: bool = False,
@@ -130,7 +131,26 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
     return Needs(frozenset(question_cues(asks) - {"duration"}), named,
                  tuple(n for n in named if countries(n) or members(n)), years, topic, words, unknown,
                  "" if (thing := counted(asks)).lower() in adverbs() else thing, stance,
-                 bool(asked_reference(query) or asked_sections(query)), speakers_of(query))
+                 bool(asked_reference(query) or asked_sections(query)), speakers_of(query),
+                 entity_of(asks, idf) if lang == "en" else ("", ""))
+
+
+# A kind of person the report writes of in more than 1 sentence in 20 (idf 3.0: "victims" 1.5,
+# "women" 2.1, "children" 2.5, "people" 2.7) is its subject, asked about as a group ("which
+# victims are most affected"); rarer ones are roles a name fills ("senators" 4.5, "officials" 3.1).
+ROLE_IDF = 3.0
+
+
+def entity_of(asks: str, idf: dict[str, float]) -> tuple[str, str]:
+    """``question.asked_entity``, unless its noun names one of the report's subject groups.
+
+    >>> entity_of("which senators did cuba name", {"senat": 4.5}), entity_of("which victims", {"victim": 1.5})
+    (('person', 'senators'), ('', ''))
+    """
+    kind, noun = asked_entity(asks)
+    if kind in ("person", "body") and idf.get(terms_of(noun)[0], math.inf) < ROLE_IDF:
+        return "", ""
+    return kind, noun
 
 
 def typed_terms(query: str, stems: set[str], e5: bool = False) -> str:

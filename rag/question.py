@@ -474,8 +474,8 @@ _ASKS = (
      ("money", _words(r"budget|revenue|how much money|how much did \w+( \w+)? (cost|earn|spend|pay|raise)|cost of|"
                       r"presupuesto|cuánto dinero")),
      # "the population of Cuba" is a number; "What population is most affected?" is a group
-     ("number", _words(r"how many|how much|how large|how big|number of|population of|inhabitants|cuántos|cuántas|"
-                       r"cuánto|número|población de"))),
+     ("number", _words(r"how many|how much|how large|how big|how old|what age|number of|population of|inhabitants|"
+                       r"cuántos|cuántas|cuánto|número|población de|qué edad"))),
     # A keyword query asks for a date by the word alone ("gaatw report year cambodians"), not
     # a rate ("per year") or a span ("the last year").
     # "exact date the Netherlands accepted the protocol" is not answered by its year.
@@ -507,6 +507,42 @@ _ONLY = (
 
 
 _ONLY_FOLDED = tuple((cue, fold(rx)) for cue, rx in _ONLY)  # questions are read without accents
+
+
+# "which senators…", "name of the photographer", "who is the author": a question that asks for
+# someone to be named by their kind (``read.kind_of``). The kind's noun is one of the first three
+# words after the asking ones, before a word of grammar ("which us senators did…"). Not a place:
+# "which countries are the biggest recipients" is answered by "the most powerful countries".
+_ENTITY = re.compile(r"\b(?:which|what|wat|whose|names? of(?: the| a| an)?|who (?:is|was|are|were) (?:the|a|an))"
+                     r"((?:\s+[A-Za-z][\w'-]*){1,3})")
+
+
+def asked_entity(question: str) -> tuple[str, str]:
+    """The kind of someone an English question asks to be named ("person" or "body") and the
+    noun it asks by, or ("", ""). A word of a name ("General Assembly") or a people
+    ("European") is no kind.
+
+    >>> asked_entity("which us senators did cuba name"), asked_entity("name of the photographer for the photos")
+    (('person', 'senators'), ('person', 'photographer'))
+    >>> asked_entity("which European body issued it"), asked_entity("who is the executive director of unodc")
+    (('', ''), ('person', 'director'))
+    >>> asked_entity("what share of victims are children"), asked_entity("what could not officials do")
+    (('', ''), ('', ''))
+    >>> asked_entity("name of the cuban doctors contingent"), asked_entity("names of the U.S. congressmen involved")
+    (('body', 'contingent'), ('person', 'congressmen'))
+    """
+    stops = set(stopwords())
+    # "US (United States)", "U.S."
+    for m in _ENTITY.finditer(re.sub(r"(?<=\b[A-Za-z])\.", "", re.sub(r"\s*\([^)]*\)", "", fold(question)))):
+        words = m.group(1).split()
+        run = words[:next((i for i, w in enumerate(words) if w.lower() in stops), len(words))]
+        # The phrase's last word heads it ("executive director"; "cuban doctors contingent" asks
+        # for a contingent), past a participle ("the us congressmen involved in…").
+        while run and re.search(r"\w(ed|ing)$", run[-1]) and len(run) > 1:
+            run = run[:-1]
+        if run and not run[-1][0].isupper() and not countries(run[-1].capitalize()) and (k := read_mod.kind_of(run[-1].lower())):
+            return k, run[-1].lower()
+    return "", ""
 
 
 _WHEN = re.compile(r"\b(when|cuando)\b")

@@ -204,7 +204,7 @@ def _make_international() -> list[str]:
 # The word lists and the gazetteer take ~3 s to make from their packages and ~0.2 s to read
 # back: they are kept in a JSON file beside the index (``use_cache``), remade when a package or
 # a setting they depend on changes.
-LEXICON_FORMAT = 9
+LEXICON_FORMAT = 10
 _cache_path: Path | None = None
 
 
@@ -313,6 +313,17 @@ def adverbs() -> frozenset[str]:
 def phrases() -> dict[str, tuple[str, ...]]:
     """Names of several words, lower case, -> what else stands for them (``senses.phrases_of``)."""
     return {k: tuple(v) for k, v in _lexicon()["phrases"].items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _kinds() -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(_lexicon()["persons"]), frozenset(_lexicon()["bodies"])
+
+
+def kind_of(noun: str) -> str:
+    """"person", "body" or "" for a lower-case noun or phrase (``senses.kinds_of``)."""
+    persons, bodies = _kinds()
+    return "person" if noun in persons else "body" if noun in bodies else ""
 
 
 def is_name(word: str) -> bool:

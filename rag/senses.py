@@ -31,7 +31,7 @@ def make_senses(stem, international: set[str]) -> dict:
     net = WordNet()
     forms = forms_of(net)
     return {"related": related_of(net, stem), "names": names_of(forms, international), "adverbs": adverbs_of(forms),
-            "phrases": phrases_of(net)}
+            "phrases": phrases_of(net), **kinds_of(net)}
 
 
 def phrases_of(net) -> dict[str, list[str]]:
@@ -53,6 +53,39 @@ def phrases_of(net) -> dict[str, list[str]]:
             out.setdefault(phrase, set()).update(
                 n.replace("_", " ").lower() for g in kin for n in (x.name() for x in g.lemmas()))
     return {k: sorted(v - {k}) for k, v in sorted(out.items()) if k not in lower}
+
+
+def kinds_of(net) -> dict[str, list[str]]:
+    """Lower-case nouns (single words as ``wordfreq`` knows them, and WordNet's phrases of two or
+    three words) that name a kind of person ("persons": "photographer", "senators", "head of
+    state") by their commonest sense, or a kind of body ("bodies": "ngo", "agency", "newspaper")
+    by one of their SENSES commonest. A question asking "which senators…" is answered by a
+    name; "which photographer" by a person's name, not an organisation's."""
+    from wordfreq import get_frequency_dict, top_n_list
+
+    person, body = net.synset("person.n.01"), net.synset("organization.n.01")
+
+    def above(s) -> set:
+        seen, todo = {s}, [s]
+        while todo:
+            for h in (x := todo.pop()).hypernyms() + x.instance_hypernyms():
+                if h not in seen:
+                    seen.add(h)
+                    todo.append(h)
+        return seen
+
+    freq = get_frequency_dict("en")
+    words = [w for w in top_n_list("en", 100_000) if w.isalpha() and math.log10(freq[w]) + 9 >= RELATED_ZIPF]
+    words += sorted({n.replace("_", " ") for s in net.all_synsets("n") for n in (x.name() for x in s.lemmas())
+                     if n.islower() and 2 <= n.count("_") + 1 <= 3 and n.replace("_", "").isalpha()})
+    persons, bodies = [], []
+    for w in words:
+        senses = net.synsets(w.replace(" ", "_").replace("isation", "ization"), pos="n")[:SENSES]
+        if senses and person in above(senses[0]):
+            persons.append(w)
+        elif any(body in above(s) for s in senses):
+            bodies.append(w)
+    return {"persons": persons, "bodies": bodies}
 
 
 def related_of(net, stem) -> dict[str, list[str]]:
