@@ -58,7 +58,7 @@ ON_TOPIC = 0.45
 TOPIC_WINDOW = 40
 # The kinds of fact that are values, whose sentence must be on the question's topic; a title
 # ("Who is the US Secretary of State named in the report?") is checked by its names alone.
-VALUE_CUES = {"number", "percent", "date", "day", "money", "factor"}
+VALUE_CUES = {"number", "age", "percent", "date", "day", "money", "factor"}
 # In the answered dev questions, every counted noun this rare was in the answer ("undocumented" 4.5).
 COUNTED_IDF = 3.0
 # A word of the sentence within this cosine of a question's word that the report uses elsewhere
@@ -224,7 +224,7 @@ def sentence_covers(i: int, names: list[str], name_vecs: np.ndarray, t: Tables) 
 
 CUE_NAMES = {"en": {"day": "exact date", "leader": "title", "most": "highest", "least": "lowest", "next": "next in rank",
                     "agent": "speaker or source"},
-             "es": {"day": "la fecha exacta", "number": "la cifra", "percent": "el porcentaje", "date": "la fecha", "money": "el importe",
+             "es": {"day": "la fecha exacta", "number": "la cifra", "age": "la edad", "percent": "el porcentaje", "date": "la fecha", "money": "el importe",
                     "contact": "el contacto", "duration": "el plazo", "factor": "el factor",
                     "penalty": "la pena", "leader": "el cargo", "most": "el máximo", "least": "el mínimo", "next": "el siguiente",
                     "author": "el autor", "agent": "quién lo dice"}}
@@ -400,9 +400,15 @@ def with_noun(chosen: list, noun: str, t: Tables) -> list:
 def offers(i: int, needs: Needs, query: str, t: Tables) -> bool:
     """Whether sentence ``i`` names whom the question asks to be named (``needs.entity``): a
     name it does not type, a person's for a kind of person, within ENTITY_REACH words of the
-    kind's noun when the sentence has it."""
+    kind's noun when the sentence has it; or for a place, one the question does not name."""
     kind, noun = needs.entity
     text = t.sentences[i].text
+    if kind == "place":  # a place it does not name, nor one holding it ("Europe" for "EU")
+        def spread(p: str) -> set[str]:
+            return set(members(p)) or set(countries(p)) or {p}
+
+        asked = [spread(p) for p in needs.places]
+        return any(not any(spread(p) >= a for a in asked) for p in t.sentence_places[i])
     typed = re.findall(r"[a-z]+", fold(query.lower()).replace(".", ""))
     same = lambda w, q: w == q or len(os.path.commonprefix([w, q])) >= max(4, 0.75 * min(len(w), len(q)))
     words = [(m.start(), m.group().lower()) for m in re.finditer(r"\w[\w'-]*", text)]
@@ -488,9 +494,10 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     # "which senators…", "name of the photographer": a name of that kind must be given.
     # The sentences that have the kind's noun are the ones that must name it ("… and even U.S.
     # congressmen involved …" is not answered by "Romina Canessa" in the next sentence).
-    if needs.entity[0] and not needs.lookup and not any(
-            offers(c.index, needs, query, t) for c in (with_noun(chosen, needs.entity[1], t) or chosen)):
-        return "unnamed_kind", {"what": needs.entity[1]}
+    kind, noun = needs.entity
+    if kind and not needs.lookup and not any(
+            offers(c.index, needs, query, t) for c in (kind != "place" and with_noun(chosen, noun, t) or chosen)):
+        return ("unnamed_kind", {"what": noun}) if kind != "place" else ("no_fact", {"cue": cue_names({"place"}, lang)})
     met: dict[int, set[str]] = {}  # chosen sentences are often neighbours: each is read once
 
     def about_(j: int) -> set[str]:

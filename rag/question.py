@@ -474,8 +474,9 @@ _ASKS = (
      ("money", _words(r"budget|revenue|how much money|how much did \w+( \w+)? (cost|earn|spend|pay|raise)|cost of|"
                       r"presupuesto|cuánto dinero")),
      # "the population of Cuba" is a number; "What population is most affected?" is a group
-     ("number", _words(r"how many|how much|how large|how big|how old|what age|number of|population of|inhabitants|"
-                       r"cuántos|cuántas|cuánto|número|población de|qué edad"))),
+     ("age", _words(r"how old|what age|qué edad|cuántos años tiene")),  # a number, named so in a refusal
+     ("number", _words(r"how many|how much|how large|how big|number of|population of|what is the population|inhabitants|"
+                       r"cuántos|cuántas|cuánto|número|población de"))),
     # A keyword query asks for a date by the word alone ("gaatw report year cambodians"), not
     # a rate ("per year") or a span ("the last year").
     # "exact date the Netherlands accepted the protocol" is not answered by its year.
@@ -517,10 +518,16 @@ _ENTITY = re.compile(r"\b(?:which|what|wat|whose|names? of(?: the| a| an)?|who (
                      r"((?:\s+[A-Za-z][\w'-]*){1,3})")
 
 
+# "where was she born", "where is efe based": a place of someone's, which only a sentence naming
+# a place answers (not "where does the figure come from", a source).
+_WHERE_OF = re.compile(r"\bwhere (?:is|was|are|were|did|does|do)\b.*\b(born|based|headquartered|located|stud(?:y|ied)|"
+                       r"live[sd]?|gr[eo]w up|raised|(?<!come )(?<!comes )(?<!came )(?<!get )(?<!got )from)\b")
+
+
 def asked_entity(question: str) -> tuple[str, str]:
     """The kind of someone an English question asks to be named ("person" or "body") and the
-    noun it asks by, or ("", ""). A word of a name ("General Assembly") or a people
-    ("European") is no kind.
+    noun it asks by, or a place of someone's ("place" and its verb), or ("", ""). A word of a
+    name ("General Assembly") or a people ("European") is no kind.
 
     >>> asked_entity("which us senators did cuba name"), asked_entity("name of the photographer for the photos")
     (('person', 'senators'), ('person', 'photographer'))
@@ -530,7 +537,11 @@ def asked_entity(question: str) -> tuple[str, str]:
     (('', ''), ('', ''))
     >>> asked_entity("name of the cuban doctors contingent"), asked_entity("names of the U.S. congressmen involved")
     (('body', 'contingent'), ('person', 'congressmen'))
+    >>> asked_entity("where did she study law"), asked_entity("where did that number come from")
+    (('place', 'study'), ('', ''))
     """
+    if m := _WHERE_OF.search(fold(question.lower())):
+        return "place", m.group(1)
     stops = set(stopwords())
     # "US (United States)", "U.S."
     for m in _ENTITY.finditer(re.sub(r"(?<=\b[A-Za-z])\.", "", re.sub(r"\s*\([^)]*\)", "", fold(question)))):
@@ -659,6 +670,7 @@ def cue_spans(text: str, cue: str) -> list[tuple[int, int]]:
     # A URL's numbers are no counts, but a news URL's path is its date ("…com/2021/07/18/…").
     dated = [m.span(1) for m in re.finditer(r"/((?:19|20)\d\d/\d\d(?:/\d\d)?)/", text)] if cue == "date" else []
     text = _blank(r"^- \(\d+\)", _blank(URL, text))
+    cue = "number" if cue == "age" else cue
     if cue == "number":
         # Spans ("three years"), resolutions ("64/293"), ordinals ("68th"), days ("December 18")
         # and "one of the first efforts" count nothing.
