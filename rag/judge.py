@@ -390,7 +390,9 @@ def person_like(name: str) -> bool:
 def noun_at(words: list[str], noun: str) -> list[int]:
     """Where ``noun`` (or a word it begins: "royal", "royalty") stands among ``words``."""
     stem = terms_of(noun)[0]
-    return [k for k, w in enumerate(words) if (x := terms_of(w)) and (x[0] == stem or len(stem) >= 4 and x[0].startswith(stem))]
+    # British or American spelling: "organis" for "organiz", at three quarters' common start
+    return [k for k, w in enumerate(words) if (x := terms_of(w)) and (
+        x[0] == stem or len(stem) >= 4 and (x[0].startswith(stem) or len(os.path.commonprefix([x[0], stem])) >= 0.75 * len(stem)))]
 
 
 def with_noun(chosen: list, noun: str, t: Tables) -> list:
@@ -414,10 +416,17 @@ def offers(i: int, needs: Needs, query: str, t: Tables) -> bool:
     words = [(m.start(), m.group().lower()) for m in re.finditer(r"\w[\w'-]*", text)]
     at = noun_at([w for _, w in words], noun)
     for name in names_in(text, skip_first=False):
-        # "Senators Marco Rubio" names someone beyond the question's "senators"
-        own = [w for w in re.findall(r"[^\W\d_]+", fold(name.lower()).replace(".", ""))
-               if w not in NAME_STOP and not any(same(w, q) for q in typed)]
-        if not own or kind == "person" and not person_like(" ".join(own)):
+        # The name beside its kind's noun, or a part of it the question types none of: "Marco
+        # Rubio" of "Senators Marco Rubio", "Ghada Waly" of "UNODC Executive Director Ghada
+        # Waly"; not "the Nobel Peace Prize" for "which organisations nominated it for the nobel".
+        parts = [[]]
+        for w in re.findall(r"[^\W\d_]+", fold(name.lower()).replace(".", "")):
+            if noun_at([w], noun):
+                parts.append([])
+            elif w not in NAME_STOP:
+                parts[-1].append(w)
+        if not any(p and not any(same(w, q) for w in p for q in typed)
+                   and (kind != "person" or person_like(" ".join(p))) for p in parts):
             continue
         start = text.find(name)
         first = sum(1 for o, _ in words if o < start)
@@ -491,13 +500,6 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
         return "unknown", {"what": ", ".join(unnamed)}
     if needs.speakers and not any(speaks(j, needs.speakers, t) for c in chosen for j in beside(c.index, t)):
         return "unsaid", {"what": ", ".join(needs.speakers)}
-    # "which senators…", "name of the photographer": a name of that kind must be given.
-    # The sentences that have the kind's noun are the ones that must name it ("… and even U.S.
-    # congressmen involved …" is not answered by "Romina Canessa" in the next sentence).
-    kind, noun = needs.entity
-    if kind and not needs.lookup and not any(
-            offers(c.index, needs, query, t) for c in (kind != "place" and with_noun(chosen, noun, t) or chosen)):
-        return ("unnamed_kind", {"what": noun}) if kind != "place" else ("no_fact", {"cue": cue_names({"place"}, lang)})
     met: dict[int, set[str]] = {}  # chosen sentences are often neighbours: each is read once
 
     def about_(j: int) -> set[str]:
@@ -518,6 +520,13 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
             return "unknown", {"what": ", ".join(needs.unknown)}
         what = typed_terms(query, set(needs.topic), e5)
         return ("off_topic", {"cue": what_kind, "what": what}) if cues & VALUE_CUES else ("not_about", {"what": what})
+    # "which senators…", "name of the photographer": a name of that kind must be given.
+    # The sentences that have the kind's noun are the ones that must name it ("… and even U.S.
+    # congressmen involved …" is not answered by "Romina Canessa" in the next sentence).
+    kind, noun = needs.entity
+    if kind and not needs.lookup and not any(
+            offers(c.index, needs, query, t) for c in (kind != "place" and with_noun(chosen, noun, t) or chosen)):
+        return ("unnamed_kind", {"what": noun}) if kind != "place" else ("no_fact", {"cue": cue_names({"place"}, lang)})
     # "How many NGOs signed the Protocol?" is not answered by a count of countries: what is
     # counted must be in the sentence when the report names it elsewhere and it is uncommon.
     what = needs.counted
