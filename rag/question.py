@@ -537,6 +537,8 @@ def asked_entity(question: str) -> tuple[str, str]:
     (('', ''), ('', ''))
     >>> asked_entity("name of the cuban doctors contingent"), asked_entity("names of the U.S. congressmen involved")
     (('body', 'contingent'), ('person', 'congressmen'))
+    >>> asked_entity("which heads of state were targeted")
+    ('person', 'heads')
     >>> asked_entity("where did she study law"), asked_entity("where did that number come from")
     (('place', 'study'), ('', ''))
     """
@@ -546,6 +548,10 @@ def asked_entity(question: str) -> tuple[str, str]:
     # "US (United States)", "U.S."
     for m in _ENTITY.finditer(re.sub(r"(?<=\b[A-Za-z])\.", "", re.sub(r"\s*\([^)]*\)", "", fold(question)))):
         words = m.group(1).split()
+        # a kind of three words ("heads of state", "secretary of state"), one of them plural
+        if len(words) == 3 and words[1] == "of" and (k := next(filter(None, (read_mod.kind_of(f"{w} of {words[2]}".lower())
+                                                                           for w in (words[0], words[0].removesuffix("s")))), "")):
+            return k, words[0].lower()
         run = words[:next((i for i, w in enumerate(words) if w.lower() in stops), len(words))]
         # The phrase's last word heads it ("executive director"; "cuban doctors contingent" asks
         # for a contingent), past a participle ("the us congressmen involved in…").

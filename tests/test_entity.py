@@ -31,6 +31,7 @@ def test_a_persons_name_has_a_word_that_is_only_a_name():
     "names of the us congressmen involved in the scandals",
     "Names of the U.S. congressmen involved in the scandals?",
     "name of the photographer for the ecuador photos",
+    "which heads of state were targeted with pegasus",
     "how old was jeffrey epstein",
 ])
 def test_a_kind_the_report_does_not_name_is_refused(pipeline, question):
