@@ -281,6 +281,18 @@ def unwritten_phrases(query: str, t: Tables) -> list[str]:
     return [p for p in grams if p in table and not any(f" {x} " in text for x in (p, *table[p]))]
 
 
+@functools.lru_cache(maxsize=4096)
+def adverbs_in(text: str) -> frozenset[str]:
+    """The stems of the words of ``text`` that are only ever adverbs (``read.adverbs``); read
+    once per sentence, not at each of the topic checks that meet it.
+
+    >>> sorted(adverbs_in("Likewise, the Ministry said"))
+    ['likewis']
+    """
+    stem = stemmer().stemWord
+    return frozenset(stem(w) for w in re.findall(r"[a-z]+", text.lower()) if w in adverbs())
+
+
 def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
     """The stems of sentence ``i`` that stand for the question's topic: its topic terms, a stem
     that begins one of them or that one begins ("editor": "edited"; a Spanish "dirección":
@@ -292,9 +304,7 @@ def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
         return x == s or min(len(x), len(s)) >= 4 and (x.startswith(s) or s.startswith(x))
 
     # An adverb says how, not what: "Likewise, …" does not meet "what is the weather like".
-    stem = stemmer().stemWord
-    how = {stem(w) for w in re.findall(r"[a-z]+", t.sentences[i].text.lower()) if w in adverbs()}
-    terms = t.sentence_terms[i] - (how - needs.topic)
+    terms = t.sentence_terms[i] - (adverbs_in(t.sentences[i].text) - needs.topic)
     found = {x for x in terms if any(same(x, s) for s in needs.topic)}
     met = {s for s in needs.topic if any(same(x, s) for x in found)}
     # A figure's topic word that the report uses ("rescue", "ratify") is met only by itself: a
@@ -357,6 +367,17 @@ def unquoted(text: str) -> str:
     return text[m.end():] if closes else text[:m.start()]
 
 
+def same_word(w: str, h: str) -> bool:
+    """Whether two lower-case words are one: equal, or sharing their first 4+ letters and three
+    quarters of the shorter ("cuban", "cuba"; "ministerio", "ministry").
+
+    >>> same_word("cuban", "cuba"), same_word("ministerio", "ministry"), same_word("marco", "ministry")
+    (True, True, False)
+    """
+    n = len(os.path.commonprefix([w, h]))
+    return w == h or n >= 4 and n >= 0.75 * min(len(w), len(h))
+
+
 def speaks(i: int, names: tuple[str, ...], t: Tables) -> bool:
     """Whether sentence ``i`` names one of ``names`` outside its quotes: the last word of a
     name ("Waly" for "Ghada Waly"), or a word sharing its first 4+ letters and three quarters
@@ -364,11 +385,7 @@ def speaks(i: int, names: tuple[str, ...], t: Tables) -> bool:
     word = r"[^\W\d_][\w-]*"
     words = [w.lower() for w in re.findall(word, unquoted(t.sentences[i].text))]
     heads = [ws[-1].lower() for n in names if (ws := re.findall(word, re.sub(r"'s\b", "", n)))]
-    def same(w: str, h: str) -> bool:
-        n = len(os.path.commonprefix([w, h]))
-        return w == h or n >= 4 and n >= 0.75 * min(len(w), len(h))
-
-    return any(same(w, h) for w in words for h in heads)
+    return any(same_word(w, h) for w in words for h in heads)
 
 
 # Words between a kind's noun and the name that fills it: "Senators Marco Rubio" 0, "the
@@ -412,7 +429,6 @@ def offers(i: int, needs: Needs, query: str, t: Tables) -> bool:
         asked = [spread(p) for p in needs.places]
         return any(not any(spread(p) >= a for a in asked) for p in t.sentence_places[i])
     typed = re.findall(r"[a-z]+", fold(query.lower()).replace(".", ""))
-    same = lambda w, q: w == q or len(os.path.commonprefix([w, q])) >= max(4, 0.75 * min(len(w), len(q)))
     words = [(m.start(), m.group().lower()) for m in re.finditer(r"\w[\w'-]*", text)]
     at = noun_at([w for _, w in words], noun)
     for name in names_in(text, skip_first=False):
@@ -425,7 +441,7 @@ def offers(i: int, needs: Needs, query: str, t: Tables) -> bool:
                 parts.append([])
             elif w not in NAME_STOP:
                 parts[-1].append(w)
-        if not any(p and not any(same(w, q) for w in p for q in typed)
+        if not any(p and not any(same_word(w, q) for w in p for q in typed)
                    and (kind != "person" or person_like(" ".join(p))) for p in parts):
             continue
         start = text.find(name)

