@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: app test build eval compare bench
+.PHONY: app test build eval compare bench constraints
 app: $(VENV)/.ready
 	$(PY) app.py
 
@@ -26,8 +26,13 @@ bench: $(VENV)/.ready
 
 # torch first and pinned: torch==2.13.0 is a local CPU build on these machines;
 # any other torch spec (including a bare dependency) pulls a multi-GB CUDA build.
-$(VENV)/.ready: pyproject.toml
+$(VENV)/.ready: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $@
+
+# Pins what is installed now (after an upgrade that the eval on every set has checked).
+constraints: $(VENV)/.ready
+	{ sed -n '/^#/p' constraints.txt; $(PY) -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > constraints.new
+	mv constraints.new constraints.txt

@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     pipeline = Pipeline.open(cfg, progress=not args.quiet)
     results, rows = run_mod.run(pipeline, questions, progress=not args.quiet)
     meta = {"questions_file": str(args.questions), "config": args.config,
-            "report_version": pipeline.index.version, "seconds": round(time.perf_counter() - t0, 1)}
+            "report_version": pipeline.index.version, "seconds": round(time.perf_counter() - t0, 1),
+            **run_mod.environment(pipeline.index.manifest)}
     summary = run_mod.write(args.out, results, rows, meta)
     print(run_mod.table(summary, __import__("eval.metrics", fromlist=["by_kind"]).by_kind(rows)))
     print(f"\nwrote {args.out}/results.jsonl, summary.json, summary.md, chart.png")

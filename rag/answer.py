@@ -29,7 +29,7 @@ from .places import members
 from .lexicon import YEAR, fold, tokenize, words_of
 from .question import cue_spans, has_cue, language, question_cues, spanish_terms
 from .read import related
-from .retrieve import Passage, asked_reference, asked_sections, counts_references, named_section
+from .retrieve import Passage, asked_captions, asked_reference, asked_sections, counts_references, named_section
 from .thread import Thread, thread_bonus
 
 REFUSAL = "The report doesn't cover this."
@@ -89,11 +89,6 @@ _ASKS_DEFINITION = re.compile(r"^(what is|what are|define|definition of|meaning 
                               r"que es|que son|que significa|definicion de|significado de|que cuenta como)\b", re.I)
 # "Exploitation shall include, at a minimum, …" is how the Protocol defines a term by its kinds.
 _DEFINING = re.compile(r"\b(defines|is defined|are defined|definition of|shall mean|shall include)\b", re.I)
-# "What is the source of the charts?", "who took the photos": a caption or credit line answers it.
-_CAPTIONS = ((re.compile(r"\b(charts?|graphs?|graphics?|diagrams?|captions?|gr[aá]fic[oa]s?|diagramas?|figuras?)\b", re.I),
-              ("Figure:", "Figure note:")),
-             (re.compile(r"\b(photos?|photographs?|pictures?|images?|fotos?|fotograf[ií]as?|im[aá]genes)\b", re.I),
-              ("Photo credit:", "Cover photo")))
 SHORT_SENTENCE = 12  # words; a shorter best sentence is followed by the next one
 # Where a sentence holding the kind of fact asked for, but not the best one, is looked for:
 # a quote's speaker stood one or two sentences either side of it in the user questions, and
@@ -286,7 +281,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     number = len(t.references) if counts_references(question) and t.references else asked_reference(question)
     item = f"- ({number})"
     meta_ok["References"] = meta_ok["References"] or number is not None  # "ref 3 url"
-    caption = tuple(p for rx, heads in _CAPTIONS if rx.search(question) for p in heads)
+    caption = asked_captions(question)
     titles = asked_sections(question)
     asks = _ASKS_DEFINITION.search(fold(question)) if not cues else None
     defining = DEFINES if asks else 0.0

@@ -86,6 +86,29 @@ def named_section(question: str, titles: tuple[str, ...]) -> str | None:
     return None
 
 
+# "What is the source of the charts?", "who took the photos": a caption or credit line answers
+# it, a line no term or vector of the question finds in another language ("¿Cuál es la fuente
+# de los gráficos?" ranked two reference items first and no caption in the top 8).
+# Question pattern -> the heads of the lines that answer it.
+CAPTION_LOOKUPS = (
+    (re.compile(r"\b(charts?|graphs?|graphics?|diagrams?|captions?|gr[aá]fic[oa]s?|diagramas?|figuras?)\b", re.I),
+     ("Figure:", "Figure note:")),
+    (re.compile(r"\b(photos?|photographs?|pictures?|images?|fotos?|fotograf[ií]as?|im[aá]genes)\b", re.I),
+     ("Photo credit:", "Cover photo")),
+)
+
+
+def asked_captions(question: str) -> tuple[str, ...]:
+    """The heads of the caption lines a question asks for by what they caption.
+
+    >>> asked_captions("cual es la fuente de los graficos"), asked_captions("who took the photos")
+    (('Figure:', 'Figure note:'), ('Photo credit:', 'Cover photo'))
+    >>> asked_captions("what figures does unodc give")
+    ()
+    """
+    return tuple(h for asks, heads in CAPTION_LOOKUPS if asks.search(question) for h in heads)
+
+
 def asked_reference(question: str) -> int | None:
     """The number of the reference a question asks about: the list item "- (4) …"
     is found by its number, which no embedding or BM25 term carries.
@@ -137,6 +160,11 @@ class Retriever:
             for n in re.findall(r"(?m)^- \((\d{1,3})\)", c.text):
                 self.reference_chunks.setdefault(int(n), []).append(ci)
         self.section_titles = tuple(dict.fromkeys(c.section for c in index.chunks))
+        # caption head ("Figure:") -> the chunks holding a line it begins (7 of 35 in the report)
+        self.caption_chunks: dict[str, list[int]] = {}
+        for ci, c in enumerate(index.chunks):
+            for head in {h for _, heads in CAPTION_LOOKUPS for h in heads if re.search(rf"(?m)^{h}", c.text)}:
+                self.caption_chunks.setdefault(head, []).append(ci)
         self.bm25 = bm25s.BM25()
         self.bm25.index(tokenize([f"{c.section} {c.text}" for c in index.chunks]), show_progress=False)
 
@@ -191,6 +219,10 @@ class Retriever:
         if (titles := asked_sections(query)) or named:
             first = first + [ci for ci, c in enumerate(self.index.chunks)
                              if c.section == named or any(tp.search(c.section) for tp in titles)]
+        # Captions asked for go next, in the order retrieval ranks them.
+        order = {i: n for n, (i, _) in enumerate(ranked)}
+        captioned = {ci for h in asked_captions(query) for ci in self.caption_chunks.get(h, ())}
+        first = first + sorted(captioned - set(first), key=lambda i: (order.get(i, len(order)), i))
         if first:
             top = ranked[0][1] if ranked else 1.0
             ranked = [(i, top) for i in first] + [(i, s) for i, s in ranked if i not in first]
