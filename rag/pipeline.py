@@ -27,7 +27,7 @@ from .multilingual import MultilingualEmbedder
 from .lexicon import fold
 from . import read as read_mod
 from .read import Reader, accented
-from .retrieve import Passage, Retriever
+from .retrieve import Passage, Retriever, asked_reference
 from .safety import help_note, in_danger
 
 # Passages the answer stage reads before re-ranking them by their best sentence.
@@ -134,11 +134,17 @@ class Pipeline:
         typed = [question] + [q for q, _ in turns]
         read = self.reader.read(question).text
         query = question_mod.rewrite_followup(read, history, self._similar)
+        # "whats the title of it": the reference the previous answer stands on is looked up by
+        # its number, as if asked for so.
+        ref = history and thread_mod.asks_source(read) and asked_reference(read) is None \
+            and thread_mod.cited_reference(history[-1][1], self.tables)
+        if ref:
+            query = f"{read} (reference {ref})"
         lang = question_mod.language(query)  # "¿Y en Europa?" is Spanish by the question it completes
         # A follow-up is looked for beside where the previous answer stood ("who released that doc"),
         # by its own words.
-        back = thread_mod.refers_back(read, history)
-        own = thread_mod.own_words(query, history[-1][0]) if back else query
+        back = not ref and thread_mod.refers_back(read, history)
+        own = thread_mod.own_words(query, question_mod.context_of(history)) if back else query
         own, query = (self._mend(own), self._mend(query)) if own != query else (self._mend(query),) * 2
         names = question_mod.question_names(query, lang)
         extra = [" ".join(history[-1]), own] if back else []

@@ -19,7 +19,7 @@ import unicodedata
 
 from .chunk import names_in
 from .lexicon import NAME_STOP, SPANISH_STOPWORDS, URL, YEAR, fold, stopwords, tokenize, words_of
-from .places import code, countries, members
+from .places import code, countries, members, region_names
 from . import read as read_mod
 from .read import COMMON_ZIPF, language  # noqa: F401  (the stages ask question.language)
 
@@ -319,32 +319,51 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
     ...                  lambda p, cs: [float(c == "girls") for c in cs])
     'what % of eu victims were kids'
     >>> rewrite_followup("How many of them signed?", [("How many countries met in Palermo?", "")])
-    'How many of the countries signed?'
+    'How many of the countries signed? (How many countries met in Palermo?)'
     >>> rewrite_followup("Did it attach conditions?", [("When did the US ratify it?", "")])
     'Did it attach conditions? (When did the US ratify it?)'
     >>> rewrite_followup("Who edited the report?", [("How long did Germany take?", "")])
     'Who edited the report?'
+    >>> rewrite_followup("how many girls there?", [("which region has the most victims?", "North America")])
+    'how many girls in North America?'
+    >>> rewrite_followup("in how many countries?", [("how many victims are the estimates based on?", "48,478")])
+    'in how many countries? (how many victims are the estimates based on? 48,478)'
+    >>> rewrite_followup("and who is 2nd?", [("which region has the most victims?", "North America")])
+    'who is 2nd? (which region has the most victims? North America)'
     """
     if not history:
         return question
     prev = history[-1][0]
+    context = context_of(history)
+    # "how many girls there" after "North America": there = the place the answer names last
+    # (the question's, when the answer is short); a quote naming none leaves it to the thread.
+    answer = history[-1][1]
+    if (there := _THERE.search(question)) and (place := place_in(answer) or ("“" not in answer and place_in(prev))):
+        question = f"{question[:there.start()]}in {place}{question[there.end():]}"
     connective = _FOLLOW.match(question)
+    # After a connective, a question with a verb of its own keeps its words, the previous turn
+    # as context ("and who is 2nd", "y cuando se creo la onu"); a fragment is completed from it.
+    carried = bool(connective and _WH.match(rest := question[connective.end():]) and _OWN_VERB.search(rest))
+    if carried:
+        question, connective = rest, None
     short = len(question.split()) <= 3 and not _WH.match(question)
     if not (connective or short):
         # "How many of them signed?" after "How many countries met…?": them = the countries.
         counted = re.match(r"\W*(?:how many|which|what|cuantos|cuantas|que|cuales)\s+([a-z]+s)\b", fold(prev), re.I)
         if counted and re.search(r"\b(of them|they|de ellos|de ellas)\b", question, re.I):
             them = {"of them": f"of the {counted.group(1)}", "they": f"the {counted.group(1)}"}
-            return re.sub(r"\b(of them|they|de ellos|de ellas)\b",
-                          lambda m: them.get(m.group().lower(), f"de los {counted.group(1)}"), question, count=1, flags=re.I)
+            named = re.sub(r"\b(of them|they|de ellos|de ellas)\b",
+                           lambda m: them.get(m.group().lower(), f"de los {counted.group(1)}"), question, count=1, flags=re.I)
+            return f"{named} ({context})"  # the rest of the previous question still holds ("in 2018")
         # "What is her job?" after "Who said …?" "Romina Canessa, …": her = the person named last.
         if _PERSON.search(question) and (who := person_in(prev) or person_in(history[-1][1], last=False)):
             named = _PERSON.sub(lambda m: f"{who}'s" if possessive(m, question) else who, question, count=1)
             # "when did she say it": "it" is still the previous question's.
-            return f"{named} ({prev})" if _PRONOUN.search(named) else named
-        # A whole question leaning on a pronoun, or going on from the answer ("whats second"),
-        # keeps its words; the previous one is context.
-        return f"{question} ({prev})" if _PRONOUN.search(question) or ONWARD.search(question) else question
+            return f"{named} ({context})" if _PRONOUN.search(named) else named
+        # A whole question leaning on a pronoun, going on from the answer ("whats second") or
+        # carrying on from it ("in how many countries") keeps its words; the previous turn is context.
+        leans = carried or _PRONOUN.search(question) or ONWARD.search(question) or carries_on(question)
+        return f"{question} ({context})" if leans else question
     rest = (question[connective.end():] if connective else question).strip(" ?¿")
     new, old = names_in(rest, skip_first=False), names_in(prev, skip_first=False)[:MAX_SPANS]
     if new and old:
@@ -368,6 +387,55 @@ _PERSON = re.compile(r"\b(he|she|him|her|his)\b", re.I)
 # Words that go on from the previous answer: "what else did the MEPs ask for", "and second".
 ONWARD = re.compile(r"\b(else|second|2nd|third|3rd|next|other|another|rest|otra|otro|otros|segund[oa]|"
                     r"tercer[oa]?|siguiente)\b", re.I)
+
+
+# "there" as a place ("how many girls there", "y cuantos alli"), not "are there any".
+_THERE = re.compile(r"(?<!\bare )(?<!\bis )(?<!\bwere )(?<!\bwas )\b(?:over |in )?(there|alli|ahi|alla)\b"
+                    r"(?!\s+(?:is|are|was|were|be|been|any)\b)", re.I)
+# A verb of the question's own after its question word: an auxiliary or a Spanish clitic,
+# which a fragment ("how many in europe", "y por que el 30 de julio") lacks.
+_OWN_VERB = re.compile(r"\b(is|are|was|were|did|does|do|has|have|had|can|could|will|would|es|son|fue|fueron|era|"
+                       r"eran|se|hay|ha|han|tiene|tienen|esta|estan)\b", re.I)
+# A question opening on a preposition and its question word carries on from the last answer:
+# "in how many countries", "since when", "by whom", "en cuantos paises", "desde cuando".
+_CARRIES_ON = re.compile(r"^\W*(in|on|at|by|for|from|since|until|to|with|en|desde|hasta|por|para|con|de)\s+"
+                         r"(how|what|which|when|whom|who|where|cuant[oa]s?|que|cual(?:es)?|cuando|quien(?:es)?|donde)\b", re.I)
+# A previous answer of at most this many words, quoting nothing, is what the follow-up is about
+# ("North America", "48,478", "EFE"); a quoting answer is followed by its sentence (thread.py).
+SHORT_ANSWER = 8
+
+
+def context_of(history: list[tuple[str, str]]) -> str:
+    """What a follow-up leans on: the previous question, and its answer when that is short.
+
+    >>> context_of([("which region has the most victims?", "North America")])
+    'which region has the most victims? North America'
+    >>> context_of([("what did UNODC say?", "The report states: “Millions of women …” [1]")])
+    'what did UNODC say?'
+    """
+    prev, answer = history[-1]
+    short = answer.strip() and "“" not in answer and len(answer.split()) <= SHORT_ANSWER
+    return f"{prev} {answer.strip()}" if short else prev
+
+
+def carries_on(question: str) -> bool:
+    """Whether ``question`` opens on a preposition and its question word ("in how many countries").
+
+    >>> carries_on("in how many countries"), carries_on("in 2018 how many victims were there")
+    (True, False)
+    """
+    return bool(_CARRIES_ON.match(question))
+
+
+def place_in(text: str) -> str | None:
+    """The last place ``text`` names ("North America", "Thailand"), or None.
+
+    >>> place_in("North America, then Thailand"), place_in("Western and Southern Europe"), place_in("Ghada Waly")
+    ('Thailand', 'Western and Southern Europe', None)
+    """
+    found = [n for n in names_in(text, skip_first=False)
+             if any(countries(p) or members(p) or region_names(p) for p in (n, re.split(r"\s+(?:and|y)\s+", n)[-1]))]
+    return found[-1] if found else None
 
 
 def person_in(text: str, last: bool = True) -> str | None:

@@ -50,6 +50,13 @@ _CONTRACTIONS = {"whats": "what is", "whos": "who is", "wheres": "where is", "wh
                  "isnt": "is not", "arent": "are not", "wasnt": "was not", "werent": "were not", "cant": "cannot",
                  "wont": "will not", "havent": "have not", "hasnt": "has not", "im": "i am", "ive": "i have",
                  "theyre": "they are", "whatre": "what are", "whod": "who did"}
+# Chat shorthand for the words a question's parse keys on: its question word ("hw many"),
+# its connective ("n whats the ref title", "xq") and "about". Only these: "u" and "r" read as
+# stop words either way, and "r kelly" is a name. No maintained list holds them (abbrfix's
+# 72 entries have none of "hw", "n", "q", "abt").
+_SHORTHAND = {"hw": "how", "wat": "what", "wht": "what", "wen": "when", "whn": "when", "whr": "where",
+              "wher": "where", "n": "and", "abt": "about", "q": "que", "xq": "por que", "pq": "por que",
+              "dnd": "donde"}
 _WORD = re.compile(r"[^\W_](?:[\w'.,/-]*[^\W_])?")
 # Below this zipf frequency (per billion words, log10) in both English and Spanish, a word no list
 # holds is a slip, not a word: "protocal" 1.1, "execytive" 0; the rarest real words of the dev
@@ -131,10 +138,13 @@ def unfill(text: str) -> str:
     'what is the share of children'
     >>> unfill("tell me about the Palermo Protocol"), unfill("hola me puedes decir quien edito el informe")
     ('tell me about the Palermo Protocol', 'quien edito el informe')
+    >>> unfill("n hw many girls"), unfill("q senadores nombraron"), unfill("R. Kelly and Q.")
+    ('and how many girls', 'que senadores nombraron', 'R. Kelly and Q.')
     """
     text = _FILLER_TAIL.sub("", _FILLER_HEAD.sub("", text)) or text
-    return re.sub(r"\b(\w+)'?(s|t|re|ve|d|m)\b", lambda m: _CONTRACTIONS.get((m.group(1) + m.group(2)).lower(), m.group()),
+    text = re.sub(r"\b(\w+)'?(s|t|re|ve|d|m)\b", lambda m: _CONTRACTIONS.get((m.group(1) + m.group(2)).lower(), m.group()),
                   text)
+    return re.sub(r"(?<![\w.'-])[a-z]+(?![\w.'-])", lambda m: _SHORTHAND.get(m.group(), m.group()), text)
 
 
 def only_filler(text: str) -> bool:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .question import _PERSON, _PRONOUN, ONWARD
+from .cite import source_of
+from .question import _PERSON, _PRONOUN, ONWARD, carries_on
 from .retrieve import Passage
 
 # A quote of fewer words could stand in several sentences ("the Protocol").
@@ -69,7 +70,7 @@ def refers_back(question: str, history: list[tuple[str, str]] | None) -> bool:
     >>> refers_back("when was the protocol signed", [("what did the state dept say", "…")])
     False
     """
-    return bool(history) and (points(question) or onward(question))
+    return bool(history) and (points(question) or onward(question) or carries_on(question))
 
 
 def points(question: str) -> bool:
@@ -95,6 +96,35 @@ def quotes_of(answer: str) -> list[str]:
     """The report's words an answer quotes, without the ellipses that cut them."""
     quotes = (q.strip(" …") for q in re.findall(r"“([^”]*)”", answer))
     return [q for q in quotes if len(q.split()) >= MIN_QUOTE_WORDS]
+
+
+# A follow-up asking for the source of what was just said: "whats the title of it", "n whats
+# the ref title", "source?", "link pls". One naming its own reference ("ref 4") or asking for
+# the list ("which sources does it cite") is no such question.
+_SOURCE = re.compile(r"\b(?:the|its|their|that|this|su|la|el)\s+(?:source|ref|reference|link|url|title|article|outlet|"
+                     r"fuente|referencia|enlace|titulo|articulo)\b|^\W*(?:and\s+|y\s+)?(?:the\s+)?(?:source|ref|link|url|"
+                     r"title|fuente|enlace|titulo)\W*$", re.I)
+
+
+def asks_source(question: str) -> bool:
+    """Whether a follow-up asks for the source of the previous answer.
+
+    >>> asks_source("what is the title of it?"), asks_source("source?"), asks_source("which sources does it cite")
+    (True, True, False)
+    """
+    return bool(_SOURCE.search(question))
+
+
+def cited_reference(answer: str, t) -> int | None:
+    """The reference list's number for what a previous answer quotes or names: a link in the
+    quoted sentence ("in [a report](#ref-4) published …"), else a source the quote or the
+    answer names ("EFE" is reference 12). ``t``: the answer stage's tables."""
+    quotes = [_squash(q) for q in quotes_of(answer)]
+    for s in (s for s in t.sentences if any(q in _squash(s.text) for q in quotes)):
+        if found := source_of(s.doc_id, s.start, s.end, s.text, t.anchors, t.references):
+            return found.ref
+    found = source_of("", 0, 0, answer, {}, t.references)
+    return found.ref if found else None
 
 
 def unit(vec: np.ndarray) -> np.ndarray:

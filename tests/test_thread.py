@@ -97,3 +97,35 @@ def test_a_pointed_follow_up_is_still_judged(pipeline):
     # beside the thread the score floors are waived, not the judge: no sentence there is a contact
     a = pipeline.ask("what is her phone number", history=[("who is ghada waly", "She is UNODC's executive director")])
     assert a.abstained and "contact" in a.notice
+
+
+IPS_ANSWER = ("The report states: “In the case of the United States, according to the IPS news agency, in a report "
+              "published in August 2019, that nation \"is no exception to the practice of modern slavery …” [1]")
+
+
+def test_a_follow_up_is_read_with_what_it_leans_on():
+    from rag.question import rewrite_followup
+    from rag.read import unfill
+    # chat shorthand for the words the parse keys on
+    assert unfill("n hw many boys") == "and how many boys"
+    # "there" is the place the last answer named; a bare answer joins the context
+    assert rewrite_followup("how many boys there?", [("where are most victims?", "North America")]) \
+        == "how many boys in North America?"
+    assert rewrite_followup("in how many countries?", [("how many victims were counted?", "48,478")]) \
+        == "in how many countries? (how many victims were counted? 48,478)"
+    # a question with its own verb after "and" keeps its words
+    assert rewrite_followup("and when was it created?", [("what convention came before?", "the 1949 one")]) \
+        .startswith("when was it created?")
+    assert thread.asks_source("and whats its title") and thread.asks_source("link?")
+    assert not thread.asks_source("which sources does the report cite")
+
+
+@pytest.mark.parametrize("history, follow_up, expected", [
+    ([("where r the most victims recorded", "North America")], "hw many boys there", "317"),
+    ([("how many victims are the age and sex estimates based on", "48,478")], "in how many countries", "135"),
+    ([("when did ips publish its report on the us", IPS_ANSWER)], "whats the title of that", "How Widespread"),
+    ([("which news agency reported the blacklist", "EFE")], "and what is its title", "blacklist"),
+])
+def test_a_follow_up_finds_what_it_points_at(pipeline, history, follow_up, expected):
+    a = pipeline.ask(follow_up, history=history)
+    assert not a.abstained and expected in a.answer, a.answer
