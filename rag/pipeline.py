@@ -136,8 +136,8 @@ class Pipeline:
         query = question_mod.rewrite_followup(read, history, self._similar)
         # "whats the title of it": the reference the previous answer stands on is looked up by
         # its number, as if asked for so.
-        ref = history and thread_mod.asks_source(read) and asked_reference(read) is None \
-            and thread_mod.cited_reference(history[-1][1], self.tables)
+        asks_source = bool(history) and thread_mod.asks_source(read) and asked_reference(read) is None
+        ref = thread_mod.cited_reference(history[-1][1], self.tables) if asks_source else None
         if ref:
             query = f"{read} (reference {ref})"
         lang = question_mod.language(query)  # "¿Y en Europa?" is Spanish by the question it completes

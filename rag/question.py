@@ -356,7 +356,7 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
                            lambda m: them.get(m.group().lower(), f"de los {counted.group(1)}"), question, count=1, flags=re.I)
             return f"{named} ({context})"  # the rest of the previous question still holds ("in 2018")
         # "What is her job?" after "Who said …?" "Romina Canessa, …": her = the person named last.
-        if _PERSON.search(question) and (who := person_in(prev) or person_in(history[-1][1], last=False)):
+        if _PERSON.search(question) and (who := person_in(prev) or person_in(answer, last=False)):
             named = _PERSON.sub(lambda m: f"{who}'s" if possessive(m, question) else who, question, count=1)
             # "when did she say it": "it" is still the previous question's.
             return f"{named} ({context})" if _PRONOUN.search(named) else named

@@ -119,8 +119,7 @@ def cited_reference(answer: str, t) -> int | None:
     """The reference list's number for what a previous answer quotes or names: a link in the
     quoted sentence ("in [a report](#ref-4) published …"), else a source the quote or the
     answer names ("EFE" is reference 12). ``t``: the answer stage's tables."""
-    quotes = [_squash(q) for q in quotes_of(answer)]
-    for s in (s for s in t.sentences if any(q in _squash(s.text) for q in quotes)):
+    for s in (t.sentences[i] for i in quoted_sentences(answer, [s.text for s in t.sentences])):
         if found := source_of(s.doc_id, s.start, s.end, s.text, t.anchors, t.references):
             return found.ref
     found = source_of("", 0, 0, answer, {}, t.references)
@@ -135,15 +134,23 @@ def _squash(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+def quoted_sentences(answer: str, texts: list[str]) -> tuple[int, ...]:
+    """The indices of ``texts`` holding the words ``answer`` quotes.
+
+    >>> quoted_sentences("It states: “… not making sufficient efforts …” [1]", ["a", "They are not making sufficient efforts."])
+    (1,)
+    """
+    quotes = [_squash(q) for q in quotes_of(answer)]
+    return tuple(i for i, x in enumerate(texts) if any(q in _squash(x) for q in quotes)) if quotes else ()
+
+
 def thread_of(answer: str, vec: np.ndarray, texts: list[str], matrix: np.ndarray) -> tuple[int, ...]:
     """The sentences (indices into ``texts``) a previous answer stood on: those holding the
     words it quotes, else the one nearest (cosine with ``matrix``'s rows) ``vec``, the
     previous question and answer encoded together (an answer typed as "14,145" says little
     without its question)."""
-    if quotes := [_squash(q) for q in quotes_of(answer)]:
-        found = tuple(i for i, x in enumerate(texts) if any(q in _squash(x) for q in quotes))
-        if found:
-            return found
+    if found := quoted_sentences(answer, texts):
+        return found
     if not len(matrix):
         return ()
     return (int(np.argmax(matrix @ vec)),)
