@@ -352,8 +352,10 @@ def test_a_followup_without_names_swaps_the_closest_phrase(pipeline):
     assert "38%" in b.answer, b.answer
     c = pipeline.ask("How many of them signed the Convention?",
                      history=[("How many countries met in Palermo in December 2000?", "148")])
-    # "them" is what the previous question counted; the answer is a new figure, not the 148 again
-    assert c.query == "How many of the countries signed the Convention?", c.query
+    # "them" is what the previous question counted, and the rest of that question is context;
+    # the answer is a new figure, not the 148 again
+    assert c.query == "How many of the countries signed the Convention? " \
+                      "(How many countries met in Palermo in December 2000? 148)", c.query
     assert "121" in c.answer, c.answer
     d = pipeline.ask("Did it attach any conditions?",
                      history=[("In what year did the United States ratify the Protocol?", "2005")])
