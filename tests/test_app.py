@@ -567,3 +567,21 @@ def test_app_logs_no_questions_by_default(app, client):
     client.predict(secret, api_name="/ask")
     assert "zebrafish" not in app.log_tail(1_000_000)
     assert not (app.data_dir / "questions.jsonl").exists()
+
+
+def test_asking_waits_for_the_kept_conversation(service):
+    """The page's load brings the kept conversation back; an answer that arrived before that
+    reply was overwritten by it (CI: the first answer vanished on a loaded machine). So the
+    box, the button and the examples are off until that same reply turns them on."""
+    import app
+
+    demo = app.build(service)
+    cfg = demo.get_config_file()
+    by_elem = {c["props"].get("elem_id"): c for c in cfg["components"] if c.get("props", {}).get("elem_id")}
+    box, button, chat = by_elem["question"], by_elem["ask-btn"], by_elem["chat"]
+    assert box["props"]["interactive"] is False and button["props"]["interactive"] is False
+    assert not chat["props"].get("examples")
+    loads = [d for d in cfg["dependencies"] if any(t[1] == "load" for t in d["targets"])]
+    restoring = [d for d in loads if chat["id"] in d["outputs"]]
+    assert len(restoring) == 1, "one load event brings the conversation back"
+    assert {box["id"], button["id"]} <= set(restoring[0]["outputs"]), "and it is the one that turns asking on"

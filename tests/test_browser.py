@@ -84,6 +84,7 @@ def open_page(browser, app):
         page.wait_for_selector("#chat")
         page.wait_for_selector("button[role=tab]")
         page.wait_for_selector(".theme-pick input:checked")
+        page.wait_for_selector("#ask-btn:not([disabled])")  # the kept conversation is back
         return page
 
     yield _open

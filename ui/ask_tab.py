@@ -161,14 +161,19 @@ def layout(svc: Service) -> AskTab:
         gr.HTML(render.about_html(svc.title, svc.editor), js_on_load=None, elem_id="about")
         # No copy buttons: they copy a message's source, which is HTML here; the download
         # below gives the conversation as Markdown. The chat scrolls itself (SHOW_LAST_JS).
+        # The examples, the box and the button arrive with the kept conversation (wire's
+        # restore): an answer given before that restore returned was overwritten by it, on a
+        # loaded machine 1 s or more after the page showed (CI saw an answer vanish).
         chat = gr.Chatbot(value=[], elem_id="chat", label="Conversation", show_label=False, height=440,
-                          examples=[{"text": q} for q in svc.examples], latex_delimiters=[],
+                          examples=None, latex_delimiters=[],
                           buttons=[], feedback_options=None, layout="bubble", autoscroll=False,
                           placeholder="**Ask a question about the report**, or pick an example.")
         with gr.Row(equal_height=True, elem_id="ask-row"):
             question = gr.Textbox(show_label=False, placeholder="Ask about the report…",
-                                  lines=1, max_lines=4, scale=5, elem_id="question", submit_btn=False)
-            ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask-btn")
+                                  lines=1, max_lines=4, scale=5, elem_id="question", submit_btn=False,
+                                  interactive=False)
+            ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask-btn",
+                                interactive=False)
         with gr.Row(elem_id="ask-options"):
             detail = gr.Checkbox(label="More detail", value=False, elem_id="detail", scale=0, min_width=120)
             new_btn = gr.Button("New conversation", variant="secondary", size="sm", scale=0,
@@ -218,9 +223,13 @@ def wire(tab: AskTab, svc: Service, demo: gr.Blocks, verbose: bool = False) -> N
     def reset():
         return "", [], [], None
 
+    examples = [{"text": q} for q in svc.examples]
+
     def restore(turns):
+        """-> chatbot (with its examples), turns, textbox and button, ready."""
         turns = conversation.clean_turns(turns)
-        return chat_value(turns), turns
+        return (gr.Chatbot(chat_value(turns), examples=examples), turns,
+                gr.Textbox(interactive=True), gr.Button(interactive=True))
 
     def ask_example(turns, detail, evt: gr.SelectData):
         v = evt.value
@@ -257,7 +266,7 @@ def wire(tab: AskTab, svc: Service, demo: gr.Blocks, verbose: bool = False) -> N
     tab.download_btn.click(export, [tab.turns], [tab.export], **PRIVATE, queue=False) \
         .then(None, [tab.export], None, js=DOWNLOAD_JS, **PRIVATE)
     tab.tab.select(None, js=RESTORE_JS, **PRIVATE)
-    demo.load(restore, [tab.turns], [tab.chat, tab.turns], **PRIVATE, queue=False) \
+    demo.load(restore, [tab.turns], [tab.chat, tab.turns, tab.question, tab.ask_btn], **PRIVATE, queue=False) \
         .then(None, [tab.chat], None, js=SHOW_LAST_JS, **PRIVATE).then(None, js=FOCUS_JS, **PRIVATE)
 
 
