@@ -12,6 +12,7 @@ True
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -467,6 +468,22 @@ def unnamed_words(chosen: list, needs: Needs, t: Tables, like=None) -> list[str]
     return [w for k, w in enumerate(names) if float(sims[k].max()) < VARIANT_MATCH]
 
 
+def unmet_words(chosen: list, needs: Needs, t: Tables, like=None) -> list[str]:
+    """The question's words the report never uses, other than names (``unnamed_words``), that
+    no chosen sentence or one beside it puts another way (``about``: a WordNet sense of it, a
+    spelling within VARIANT_MATCH): "what currency does nicaragua use" is not answered by a
+    sentence naming Nicaragua, nor "when did the us withdraw from the protocol" by its ratification."""
+    near = sorted({j for c in chosen for j in beside(c.index, t)})
+    out = []
+    for w in needs.unknown:
+        if is_name(w):
+            continue
+        one = dataclasses.replace(needs, topic=frozenset(terms_of(w)), words=(w,), unknown=(w,))
+        if not any(about(j, one, t, like) for j in near):
+            out.append(w)
+    return out
+
+
 def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | None, qvec: np.ndarray,
                t: Tables, lang: str, e5: bool = False, like=None) -> Reason | None:
     """Why the ``chosen`` sentences (``.index`` into ``t.sentences``) do not answer, or None.
@@ -514,6 +531,12 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     # "unicef figures on child trafficking": a name the report never writes, typed in lower case.
     if unnamed := unnamed_words(chosen, needs, t, like):
         return "unknown", {"what": ", ".join(unnamed)}
+    # "what was r kelly sentenced to": every word of the question that is not a name is one the
+    # report never uses, and none is met near the chosen sentences.
+    named = {x.lower() for n in needs.names for x in n.split()}
+    content = [w for w in needs.words if not is_name(w) and w.lower() not in named]
+    if content and set(content) <= set(needs.unknown) and set(content) <= set(strange := unmet_words(chosen, needs, t, like)):
+        return "unknown", {"what": ", ".join(strange)}
     if needs.speakers and not any(speaks(j, needs.speakers, t) for c in chosen for j in beside(c.index, t)):
         return "unsaid", {"what": ", ".join(needs.speakers)}
     met: dict[int, set[str]] = {}  # chosen sentences are often neighbours: each is read once

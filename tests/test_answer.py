@@ -230,6 +230,16 @@ def test_a_topic_the_report_never_names_is_refused(pipeline):
     assert not b.abstained, b.notice
 
 
+def test_a_question_whose_every_plain_word_the_report_never_uses_is_refused(pipeline):
+    """Names aside, each word is one the report never uses and no sentence there puts another
+    way: a quote naming R. Kelly or Palermo answers none of these."""
+    for q, word in [("what was r kelly sentenced to", "sentenced"), ("weather in palermo in july", "weather")]:
+        a = pipeline.ask(q)
+        assert a.abstained and word in a.notice, (q, a.answer)
+    b = pipeline.ask("which celebs were linked to trafficking scandals")  # "celebrities"; "linked", "scandals" are its own
+    assert not b.abstained and "Kelly" in b.answer, b.notice
+
+
 def test_a_superlative_is_answered_only_by_one(pipeline):
     a = pipeline.ask("Which country has the lowest number of trafficking victims?")
     assert a.abstained and "lowest" in a.notice, a.answer
