@@ -87,6 +87,11 @@ DEFINES = 0.15
 _ASKS_DEFINITION = re.compile(r"^(what is|what are|define|definition of|meaning of|what does .{1,40} (mean|include)|"
                               r"what (counts|qualifies) as|what constitutes|what is meant by|"
                               r"que es|que son|que significa|definicion de|significado de|que cuenta como)\b", re.I)
+# "trafficking vs smuggling", "how do they differ", "diferencia entre trata y trafico": a
+# difference is answered by the sentences defining each side, not by the one announcing that
+# "there are differences that should be pointed out".
+_ASKS_DIFFERENCE = re.compile(r"\b(differences?|diff|differ|differs|different|distinguish\w*|vs|versus|"
+                              r"same( thing)? as|diferencias?|diferente|distint[oa]s?)\b", re.I)
 # "Exploitation shall include, at a minimum, …" is how the Protocol defines a term by its kinds.
 _DEFINING = re.compile(r"\b(defines|is defined|are defined|definition of|shall mean|shall include)\b", re.I)
 SHORT_SENTENCE = 12  # words; a shorter best sentence is followed by the next one
@@ -286,6 +291,9 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     asks = _ASKS_DEFINITION.search(fold(question)) if not cues else None
     defining = DEFINES if asks else 0.0
     defined = defined_term(fold(question)[asks.end():], t.idf) if asks else set()
+    if not cues and _ASKS_DIFFERENCE.search(fold(question)):
+        # Both sides, however common ("traffick" is in 84 of 139 sentences).
+        defining, defined = DEFINES, set(tokenize([_ASKS_DIFFERENCE.sub(" ", fold(question))])[0])
     # "What share of victims…?" is answered by the global figure before Europe's.
     elsewhere = EXTRA_PLACE if cues and not _ASKS_PLACE.search(question) else 0.0
     years = YEAR.findall(question)

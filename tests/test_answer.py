@@ -240,6 +240,16 @@ def test_a_question_whose_every_plain_word_the_report_never_uses_is_refused(pipe
     assert not b.abstained and "Kelly" in b.answer, b.notice
 
 
+def test_a_difference_is_answered_by_the_definitions(pipeline):
+    """Not by "Trafficking in persons is often confused with smuggling of migrants" nor "there
+    are differences that should be pointed out", which announce it; "diff" and "versus" ask,
+    they are no topic the report would have to use."""
+    for q in ["trafficking vs smuggling difference", "whats the diff between smuggling and trafficking",
+              "smuggling versus trafficking", "diferencia entre trata y trafico de migrantes"]:
+        a = pipeline.ask(q)
+        assert not a.abstained and "defines smuggling of migrants" in a.citations[0].quote, (q, a.answer)
+
+
 def test_a_superlative_is_answered_only_by_one(pipeline):
     a = pipeline.ask("Which country has the lowest number of trafficking victims?")
     assert a.abstained and "lowest" in a.notice, a.answer
