@@ -291,7 +291,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     asks = _ASKS_DEFINITION.search(fold(question)) if not cues else None
     defining = DEFINES if asks else 0.0
     defined = defined_term(fold(question)[asks.end():], t.idf) if asks else set()
-    if not cues and _ASKS_DIFFERENCE.search(fold(question)):
+    if not cues and not (caption or titles or number is not None) and _ASKS_DIFFERENCE.search(fold(question)):
         # Both sides, however common ("traffick" is in 84 of 139 sentences).
         defining, defined = DEFINES, set(tokenize([_ASKS_DIFFERENCE.sub(" ", fold(question))])[0])
     # "What share of victims…?" is answered by the global figure before Europe's.
@@ -313,8 +313,13 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             cue = (sum(bool(v) for v in found.values()) / len(cues)) if cues else 0.5
             meta = META_PENALTY if meta_ok.get(section) is False else 0.0
             lookup = text.startswith(item) or any(tp.search(section) for tp in titles)
-            asked = lookup or section == named or bool(caption) and text.startswith(caption)
-            ref = REFERENCE_ITEM if asked else 0.0
+            # The part asked for by what it is (a reference, the credits, a caption line) and the
+            # section named each count: "the photos in the section on trafficking and smuggling"
+            # is that section's photo credit, over its other sentences and the cover's credit.
+            captioned = bool(caption) and text.startswith(caption)
+            ways = (lookup or captioned) + (section == named)
+            asked = ways > 0
+            ref = REFERENCE_ITEM * ways
             extra = elsewhere if any(not asked_places & set(_countries_of(p)) for p in t.sentence_places[i]) else 0.0
             year = (YEAR_MATCH if any(y in text for y in years) else 0.0) + (
                 NUMBER_MATCH if numbers & set(_NUMBER.findall(text)) else 0.0)
@@ -323,7 +328,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             near = sum(t.idf.get(x, 1.0) for x in near_terms(t.sentence_words[i], spans, q_terms, NEAR_WORDS)) / q_weight
             out.append(Scored(i, p, cos + lex_weight * lex + CUE * (cue - 0.5) * 2 + PROXIMITY * near + year + define
                               + RANK / p.rank - meta + ref - extra
-                              + (thread_bonus(i, thread, t.sentences) if thread else 0.0), lookup))
+                              + (thread_bonus(i, thread, t.sentences) if thread else 0.0), lookup or captioned))
     # "who said that", "when did it start": a follow-up pointing at what was just said asks
     # about where the conversation stands, whatever scores higher elsewhere (a "since 1949"
     # outscored the Henry Reeve Contingent's "since its inception in 2005" by 0.53).
@@ -389,6 +394,8 @@ def choose(scored: list[Scored], t: Tables, detail: bool = False, max_sentences:
     # ("…arrested and deported 557 Cambodians." / "The three days between their arrest…");
     # the rest follow in the report's order.
     ordered = sorted(picked, key=lambda x: (t.sentences[x.index].doc_id, t.sentences[x.index].start))
+    if best.asked:  # the part asked for ("Photo credit: …", "- (4) …") leads the prose before it
+        return [best] + [p for p in ordered if p is not best]
     at = ordered.index(best)
     lo, hi = at, at
     while lo > 0 and ordered[lo - 1].index == ordered[lo].index - 1:

@@ -53,6 +53,8 @@ SECTION_LOOKUPS = (
 # "Who provided the photos in the section on trafficking and smuggling?": the words after it.
 _NAMED_SECTION = re.compile(r"\b(?:section|chapter|heading|seccion|capitulo|apartado)\s+(?:on|about|called|titled|"
                             r"entitled|named|sobre|titulad[oa]|llamad[oa]|de)?\s*[\"“']?([^\"”'?]+)", re.I)
+# …or the words before it: "the photos in the smuggling vs trafficking section".
+_SECTION_NAMED = re.compile(r"\b(?:in|from|of|on)\s+(?:the\s+)?([^\"”'?]+?)\s+(?:section|chapter|part)\b", re.I)
 
 
 def asked_sections(question: str) -> list[re.Pattern]:
@@ -75,11 +77,17 @@ def named_section(question: str, titles: tuple[str, ...]) -> str | None:
     'Trafficking and smuggling are not the same'
     >>> named_section("What does the section on trafficking say?", titles) is None
     True
+    >>> named_section("who provided the photos in the smuggling vs trafficking section", titles)
+    'Trafficking and smuggling are not the same'
+    >>> named_section("which country are the photo credits in the smuggling section from", titles)
+    'Trafficking and smuggling are not the same'
     """
     # "On which page does the section on X start?" is the contents' to answer, not X's.
-    if re.search(r"\b(pages?|p[aá]ginas?)\b", question, re.I) or not (m := _NAMED_SECTION.search(question)):
+    if re.search(r"\b(pages?|p[aá]ginas?)\b", question, re.I):
         return None
-    want = set(tokenize([m.group(1)])[0])
+    # "the photo credits in the smuggling section from": the words after "section" say nothing.
+    said = (set(tokenize([m.group(1)])[0]) for rx in (_NAMED_SECTION, _SECTION_NAMED) if (m := rx.search(question)))
+    want = next((w for w in said if w), set())
     shared = sorted(((len(want & set(tokenize([t])[0])), t) for t in set(titles)), reverse=True)
     if want and shared and shared[0][0] * 2 >= len(want) and (len(shared) == 1 or shared[1][0] < shared[0][0]):
         return shared[0][1]

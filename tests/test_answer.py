@@ -250,6 +250,16 @@ def test_a_difference_is_answered_by_the_definitions(pipeline):
         assert not a.abstained and "defines smuggling of migrants" in a.citations[0].quote, (q, a.answer)
 
 
+def test_a_sections_photo_credit_leads_when_both_are_asked(pipeline):
+    """The credit line (a part asked for by what it is) in the section named, before or after
+    "section", leads: not the cover's credit, nor the definition just before it in the report."""
+    for q in ["Who provided the photos in the section on trafficking and smuggling?",
+              "who provided the photos in the smuggling vs trafficking section",
+              "which country are the photo credits in the smuggling section from"]:
+        a = pipeline.ask(q)
+        assert not a.abstained and a.citations[0].quote.startswith("Photo credit: courtesy of the National Council"), (q, a.answer)
+
+
 def test_a_superlative_is_answered_only_by_one(pipeline):
     a = pipeline.ask("Which country has the lowest number of trafficking victims?")
     assert a.abstained and "lowest" in a.notice, a.answer
