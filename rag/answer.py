@@ -23,7 +23,7 @@ from .cite import Citation, budgets, frame, make_citation, source_of, trim
 from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, WHY, near_terms, places_in, sentence_covers, stemmed_words,
                     unanswered, unasked, uncovered)
 from .load import Reference  # noqa: F401  (Tables.references)
-from .needs import needs_of
+from .needs import ASKS_DIFFERENCE, needs_of
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import members
 from .lexicon import YEAR, fold, tokenize, words_of
@@ -87,11 +87,6 @@ DEFINES = 0.15
 _ASKS_DEFINITION = re.compile(r"^(what is|what are|define|definition of|meaning of|what does .{1,40} (mean|include)|"
                               r"what (counts|qualifies) as|what constitutes|what is meant by|"
                               r"que es|que son|que significa|definicion de|significado de|que cuenta como)\b", re.I)
-# "trafficking vs smuggling", "how do they differ", "diferencia entre trata y trafico": a
-# difference is answered by the sentences defining each side, not by the one announcing that
-# "there are differences that should be pointed out".
-_ASKS_DIFFERENCE = re.compile(r"\b(differences?|diff|differ|differs|different|distinguish\w*|vs|versus|"
-                              r"same( thing)? as|diferencias?|diferente|distint[oa]s?)\b", re.I)
 # "Exploitation shall include, at a minimum, …" is how the Protocol defines a term by its kinds.
 _DEFINING = re.compile(r"\b(defines|is defined|are defined|definition of|shall mean|shall include)\b", re.I)
 SHORT_SENTENCE = 12  # words; a shorter best sentence is followed by the next one
@@ -288,12 +283,15 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     meta_ok["References"] = meta_ok["References"] or number is not None  # "ref 3 url"
     caption = asked_captions(question)
     titles = asked_sections(question)
-    asks = _ASKS_DEFINITION.search(fold(question)) if not cues else None
+    folded = fold(question)
+    asks = _ASKS_DEFINITION.search(folded) if not cues else None
     defining = DEFINES if asks else 0.0
-    defined = defined_term(fold(question)[asks.end():], t.idf) if asks else set()
-    if not cues and not (caption or titles or number is not None) and _ASKS_DIFFERENCE.search(fold(question)):
-        # Both sides, however common ("traffick" is in 84 of 139 sentences).
-        defining, defined = DEFINES, set(tokenize([_ASKS_DIFFERENCE.sub(" ", fold(question))])[0])
+    defined = defined_term(folded[asks.end():], t.idf) if asks else set()
+    if not cues and not (caption or titles or number is not None) and ASKS_DIFFERENCE.search(folded):
+        # A difference is answered by the sentences defining either side, not by the one
+        # announcing "there are differences that should be pointed out"; both sides, however
+        # common ("traffick" is in 84 of 139 sentences).
+        defining, defined = DEFINES, set(tokenize([ASKS_DIFFERENCE.sub(" ", folded)])[0])
     # "What share of victims…?" is answered by the global figure before Europe's.
     elsewhere = EXTRA_PLACE if cues and not _ASKS_PLACE.search(question) else 0.0
     years = YEAR.findall(question)
@@ -318,7 +316,6 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
             # is that section's photo credit, over its other sentences and the cover's credit.
             captioned = bool(caption) and text.startswith(caption)
             ways = (lookup or captioned) + (section == named)
-            asked = ways > 0
             ref = REFERENCE_ITEM * ways
             extra = elsewhere if any(not asked_places & set(_countries_of(p)) for p in t.sentence_places[i]) else 0.0
             year = (YEAR_MATCH if any(y in text for y in years) else 0.0) + (

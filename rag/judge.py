@@ -453,6 +453,11 @@ def offers(i: int, needs: Needs, query: str, t: Tables) -> bool:
     return False
 
 
+def around(chosen: list, t: Tables) -> list[int]:
+    """The ``chosen`` sentences and those beside them (``beside``), in the report's order, each once."""
+    return sorted({j for c in chosen for j in beside(c.index, t)})
+
+
 def unnamed_words(chosen: list, needs: Needs, t: Tables, like=None) -> list[str]:
     """The question's words the report never uses that are names (``read.is_name``: "unicef",
     "obama", typed in lower case, so not among its names) and that no chosen sentence, or one
@@ -460,7 +465,7 @@ def unnamed_words(chosen: list, needs: Needs, t: Tables, like=None) -> list[str]
     names = [w for w in needs.unknown if is_name(w)]
     if not names or like is None:
         return names
-    near = sorted({j for c in chosen for j in beside(c.index, t)})
+    near = around(chosen, t)
     own = list(dict.fromkeys(w for j in near for w in re.findall(_WORD, t.sentences[j].text)))
     if not own:
         return names
@@ -473,7 +478,7 @@ def unmet_words(chosen: list, needs: Needs, t: Tables, like=None) -> list[str]:
     no chosen sentence or one beside it puts another way (``about``: a WordNet sense of it, a
     spelling within VARIANT_MATCH): "what currency does nicaragua use" is not answered by a
     sentence naming Nicaragua, nor "when did the us withdraw from the protocol" by its ratification."""
-    near = sorted({j for c in chosen for j in beside(c.index, t)})
+    near = around(chosen, t)
     out = []
     for w in needs.unknown:
         if is_name(w):

@@ -46,9 +46,13 @@ CUE_WORDS = (" percent percentage share proportion fraction number year date man
              # …or how the report puts it ("How is Polaris described?", "what's her job?")
              " describe described describes say says said mention mentioned mentions cite cited cites quote quoted"
              " explain explained explains characterize characterise talk talks call calls job role position post"
-    " profession occupation"
-             # …or how two things differ ("trafficking vs smuggling", "whats the diff")
-             " difference differences diff differ differs different distinguish versus vs")
+    " profession occupation")
+# …or how two things differ ("trafficking vs smuggling", "whats the diff", "diferencia entre
+# trata y trafico"): these words ask, they are no topic the report would have to use.
+DIFFERENCE_WORDS = ("difference", "differences", "diff", "differ", "differs", "different", "distinguish", "versus", "vs")
+CUE_WORDS += " " + " ".join(DIFFERENCE_WORDS)
+ASKS_DIFFERENCE = re.compile(rf"\b({'|'.join(DIFFERENCE_WORDS)}|distinguish\w*|same( thing)? as|diferencias?|diferente|"
+                             r"distint[oa]s?)\b", re.I)
 
 # Questions addressed to the bot rather than to the report: its opinion ("what do you think
 # about…", "¿qué opinas de…?") or advice for the asker ("should I…", "¿debo…?"). The report's
