@@ -37,6 +37,34 @@ Measured with ``--sizes 0,1`` (a test ran beside the 1 MB build; the load averag
     |          1 |   1059 |      6651 |     6.7 |  4.7 |      224 |     7 |      4.6 |    0.3 |      2.5 |      2.5 |         0.5 |        0.96 |         826 |      91.7 |          3.0-2.5 |
 
     (total 617 s)
+
+With ``--sizes 0,1,10 --stub-models`` (hash vectors: everything but the models' arithmetic, which
+is linear in the texts embedded and took 521 of the 533 s per MB above; three evals began beside
+the 10 MB start). Every
+stage grows about linearly (chunk 4.5 -> 35.4 s, tables 2.1 -> 16.7 s, reader 2.2 -> 14.7 s for
+10 times the text) except ``faiss``: at 66,016 sentences the sentence index passes HNSW_THRESHOLD
+and HNSW costs 0.9 ms a vector to build (61.6 s), about 1% of what embedding 10 MB costs (~5,200 s
+at 516 s/MB), for searches of ~1 ms instead of ~10 ms exact:
+
+    sources: generated txt; hash vectors (--stub-models); cpus 2; model loaded before timing; x encode: the time as a multiple of one bare MiniLM encoding of a sentence in the same process (median 15.1 ms); s/MB and RSS MB/MB above the 0 MB row (the report alone)
+
+    build = Pipeline.open(rebuild=True)
+
+    | sources MB | chunks | sentences | build s | s/MB | x encode | CPU s | CPU s/MB | chunk s | minilm s | e5 s | faiss s | save s | tables s | reader s | retriever s | peak RSS MB | RSS MB/MB | load avg (1 min) |
+    |------------|--------|-----------|---------|------|----------|-------|----------|---------|----------|------|---------|--------|----------|----------|-------------|-------------|-----------|------------------|
+    |          0 |     35 |       139 |     1.0 |    - |       69 |     1 |        - |     0.3 |      0.0 |  0.0 |     0.1 |    0.0 |      0.1 |      0.4 |         0.0 |         622 |         - |          0.3-0.4 |
+    |          1 |   1059 |      6651 |    10.0 |  9.0 |      262 |    10 |      8.6 |     4.5 |      0.1 |  0.1 |     0.1 |    0.3 |      2.1 |      2.2 |         0.5 |         749 |     127.4 |          0.5-0.9 |
+    |         10 |  10309 |     66016 |   139.4 | 13.8 |    10816 |   182 |     18.1 |    35.4 |      1.4 |  0.8 |    61.6 |    3.2 |     16.7 |     14.7 |         4.2 |        1817 |     119.6 |          1.1-2.0 |
+
+    start = Pipeline.open of the built index + the first ask
+
+    | sources MB | chunks | sentences | start s | s/MB | x encode | CPU s | CPU s/MB | load s | tables s | reader s | retriever s | first ask s | peak RSS MB | RSS MB/MB | load avg (1 min) |
+    |------------|--------|-----------|---------|------|----------|-------|----------|--------|----------|----------|-------------|-------------|-------------|-----------|------------------|
+    |          0 |     35 |       139 |     1.7 |    - |      102 |     2 |        - |    0.0 |      0.1 |      0.5 |         0.0 |        1.07 |         711 |         - |          0.4-0.5 |
+    |          1 |   1059 |      6651 |     5.7 |  3.9 |      355 |     6 |      4.0 |    0.2 |      2.1 |      2.0 |         0.4 |        0.99 |         825 |     114.0 |          0.9-1.1 |
+    |         10 |  10309 |     66016 |    47.1 |  4.5 |     3304 |    37 |      3.5 |    1.6 |     14.5 |     24.6 |         3.7 |        2.52 |        1804 |     109.3 |          2.0-3.3 |
+
+    (total 271 s)
 """
 from __future__ import annotations
 
@@ -155,7 +183,8 @@ def child(step: str, corpus: Path, index: Path, english_only: bool, threads: int
     cls = pipeline.MultilingualEmbedder
     cls.encode_passages = timing(spent, "e5", cls.encode_passages)
     for module, name, stage in ((index_mod, "chunk_document", "chunk"), (index_mod, "sentences", "chunk"),
-                                (index_mod, "save", "save"), (index_mod, "load", "load"),
+                                (index_mod, "make_faiss", "faiss"), (index_mod, "save", "save"),
+                                (index_mod, "load", "load"),
                                 (pipeline, "Retriever", "retriever"), (pipeline, "Reader", "reader")):
         setattr(module, name, timing(spent, stage, getattr(module, name)))
     answer.Tables.of = timing(spent, "tables", answer.Tables.of)
@@ -194,7 +223,7 @@ def run_child(step: str, corpus: Path, index: Path, args) -> dict:
 def table(rows: list[dict], step: str) -> str:
     """One line per size: the step's seconds, per MB above the 0 MB row, as bare encodings,
     its stages, and its peak RSS."""
-    stages = ("chunk", "minilm", "e5", "save", "tables", "reader", "retriever") if step == "build" \
+    stages = ("chunk", "minilm", "e5", "faiss", "save", "tables", "reader", "retriever") if step == "build" \
         else ("load", "tables", "reader", "retriever")
     seconds = lambda r: r[step]["open_s"] + r[step]["ask_s"]  # noqa: E731
     base = next((r for r in rows if r["mb"] == 0), None)

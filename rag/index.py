@@ -44,7 +44,8 @@ FORMAT_VERSION = 2
 # searches the chunk and sentence indexes: at 25,000 that is ~4 ms, a fifth of one MiniLM query
 # encoding on one thread; at 200,000 it was 29-42 ms, 1.6x. HNSW answers in 0.4-1 ms at every size,
 # recall@10 1.000 up to 200k; at 1M 0.972 with efSearch 128, 0.989 with 256 (+0.25 ms). It costs
-# ~270 bytes a vector and ~0.5 ms a vector to build on 2 cores (eval/bench_ann.py).
+# ~270 bytes a vector and ~0.5 ms a vector to build on 2 cores (eval/bench_ann.py); in a 10 MB
+# build, 0.9 ms (66,016 sentences, 62 s), ~1% of the embedding time (eval/bench_build.py).
 HNSW_THRESHOLD = 25_000
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 256
 FILES = ("chunks.faiss", "chunks.jsonl", "sentences.faiss", "sentences.jsonl", "names.faiss", "names.json",
