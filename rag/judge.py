@@ -519,11 +519,14 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
                                   for h, c in zip(has, chosen)):
         return "not_for", {"cue": what_kind, "what": who}
     # A title must stand by its name: "Who founded Polaris?" is not answered by "… Polaris,
-    # funded by the same actors, … [60 words] … heads of state".
-    if cues & {"leader", "author"} and named and not any(
-            near_value(x, cues, set(tokenize([" ".join(n for n, _ in named)])[0]), words=t.sentence_words[c.index])
-            for x, c in zip(text, chosen)):
-        return "not_for", {"cue": what_kind, "what": who}
+    # funded by the same actors, … [60 words] … heads of state"; a title with no name, by its
+    # topic ("who is cubas foreign minister" is not "UNODC Executive Director Ghada Waly"; an
+    # author's byline, "Edited by Argos", is the report's, whatever the words "who wrote it").
+    holder = set(tokenize([" ".join(n for n, _ in named)])[0]) if named else \
+        set(needs.topic) if "leader" in cues else set()
+    if cues & {"leader", "author"} and holder and not any(
+            near_value(x, cues, holder, words=t.sentence_words[c.index]) for x, c in zip(text, chosen)):
+        return "not_for", {"cue": what_kind, "what": who or typed_terms(query, holder, e5)}
     # Every question must be about its topic: "How many people did the Global Plan of Action
     # rescue?" is not answered by a count of signatories beside the plan's name, nor "capital
     # of Cuba" by Cuba's policy. A value must stand near a topic term ("already in 2006, …" is

@@ -506,7 +506,7 @@ def closest_span(text: str, phrase: str, similar, after: str | None = None) -> t
 
 
 # Who heads something, in either language; any of them answers any other ("head" ~ "Director").
-_LEADER = (r"(presidents?|directors?|heads?|chair\w*|leaders?|chiefs?|ceos?|secretar(y|ies)|ministers?|executives?|"
+_LEADER = (r"(presidents?|directors?|heads?|boss(es)?|chair\w*|leaders?|chiefs?|ceos?|secretar(y|ies)|ministers?|executives?|"
            r"commissioners?|coordinators?|governors?|mayors?|found(er|ers|ed)|presidentes?|presidentas?|director(a|es)?|jef(e|a)s?|"
            r"líder(es)?|secretari[oa]s?|ministr[oa]s?)\b(?!-)")  # "head-on" is no head
 # Spanish acronyms the report spells in English (a cognate check cannot see these)
@@ -562,8 +562,16 @@ _ONLY = (
                      r"made|came up with|is behind)|who (do|does|did) \w+ (blame|accuse)|quién dijo|quién publicó|"
                      r"quiénes dijeron|quién lo dijo")),
     # "Who is the president of Argos?" is not answered by "Edited by Argos".
-    ("leader", rf"\b(who|quién|quiénes) ((is|was|are|were|es|era|fue|son) ((the|its|their|el|la|los|las) )?(\w+ )?"
-               rf"{_LEADER}|(founded|leads|heads|runs|directs|chairs|fundó|dirige|preside)\b)"),
+    # "who is cubas foreign minister": up to three words before the title.
+    ("leader", rf"\b(who|quién|quiénes) ((is|was|are|were|es|era|fue|son) ((the|its|their|el|la|los|las) )?(\w+ ){{0,3}}"
+               rf"{_LEADER}|(founded|leads|heads|runs|directs|chairs|fundó|dirige|preside)\b)"
+               # "nso group ceo name", "head of unodc", "nicaragua president": a title typed as the
+               # thing looked up (last, or before "of", "name", "in 2010") asks who holds it, not
+               # "what did the executive director say" (a when/why/how or "did" question), "which
+               # secretary of state released it" (``asked_entity``'s) nor "president biden's
+               # policy" (a name after the title).
+               rf"|^\W*(?!.*\b(when|where|why|how|which|did|does|do|cuando|donde|por que|como)\b)(?:\w+ )*?{_LEADER}"
+               rf"(\s+(of|name|names|called|in|at|de|del|en)\b|\W*$)"),
     # "Who is the author of the IPS report?" is not answered by a sentence naming IPS alone.
     ("author", _words(r"who (is|was|are|were) the (authors?|writers?)|who wrote|who authored|quién escribió|"
                       r"quién es el autor|quiénes son los autores")),

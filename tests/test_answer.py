@@ -288,6 +288,22 @@ def test_who_heads_something_is_answered_only_by_a_title(pipeline):
     assert e.abstained and "title" in e.notice, e.answer
 
 
+@pytest.mark.parametrize("q, who", [("unodc boss", "Ghada Waly"), ("head of unodc", "Ghada Waly"),
+                                    ("us secretary of state name", "Antony Blinken"),
+                                    ("Which Secretary of State released the US document on human trafficking?", "Antony Blinken")])
+def test_a_title_typed_alone_asks_who_holds_it(pipeline, q, who):
+    a = pipeline.ask(q)
+    assert not a.abstained and who in a.answer, a.notice
+
+
+@pytest.mark.parametrize("q", ["nso group ceo name", "polaris ceo", "nicaragua president", "equality now director",
+                               "head of the european commission", "who is cubas foreign minister"])
+def test_a_title_the_report_never_gives_is_refused(pipeline, q):
+    # each names something the report names (or a country), and the nearest title is another's
+    a = pipeline.ask(q)
+    assert a.abstained and "title" in a.notice, a.answer
+
+
 def test_an_author_is_answered_only_by_a_byline(pipeline):
     a = pipeline.ask("Who is the author of the IPS report?")  # the report names none
     assert a.abstained and "author" in a.notice, a.answer
