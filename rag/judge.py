@@ -26,7 +26,7 @@ from .places import countries, members, region_names, spellings
 from .lexicon import NAME_STOP, YEAR, fold, stemmer, terms_of, tokenize, words_of
 from .needs import COMMON_IDF, Needs, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
 from .question import cognates, cue_spans, has_cue
-from .read import adverbs, is_name, only_filler, phrases, related, zipf
+from .read import adverbs, is_name, only_filler, phrases, related, sayings, zipf
 
 if TYPE_CHECKING:
     from .answer import Tables
@@ -379,14 +379,49 @@ def same_word(w: str, h: str) -> bool:
     return w == h or n >= 4 and n >= 0.75 * min(len(w), len(h))
 
 
+# How far a speaker's name stands from the word saying it spoke, in lower-case words (capitalised
+# ones are the rest of a name or its title: "UNODC Executive Director Ghada Waly called on" is 0
+# after UNODC): "the Cuban Foreign Ministry said" 0, "The official response of the Cuban
+# government" 2 before, "according to a Global Alliance Against Trafficking in Women (GAATW)" 3.
+SPEAKER_REACH = 3
+# …and after it ("Romina Canessa, who acknowledges" 1); "Cuba has been harshly criticized" is
+# said of Cuba, its verb passive.
+SPEAKER_REACH_AFTER = 2
+_PASSIVE = frozenset({"be", "been", "being", "is", "are", "was", "were"})
+_ARTICLES = frozenset({"the", "a", "an", "this", "these", "those", "its", "their", "his", "her"})
+# What is said of someone, not by them: "stated that … Venezuela", "remarks about Cuba",
+# "this accusation against Cuba".
+_OF_WHOM = frozenset({"that", "about", "on", "against", "regarding", "concerning", "toward", "towards"})
+
+
 def speaks(i: int, names: tuple[str, ...], t: Tables) -> bool:
-    """Whether sentence ``i`` names one of ``names`` outside its quotes: the last word of a
-    name ("Waly" for "Ghada Waly"), or a word sharing its first 4+ letters and three quarters
-    of the shorter ("Cuban" for "Cuba"; a Spanish "Ministerio" for "Ministry")."""
-    word = r"[^\W\d_][\w-]*"
-    words = [w.lower() for w in re.findall(word, unquoted(t.sentences[i].text))]
-    heads = [ws[-1].lower() for n in names if (ws := re.findall(word, re.sub(r"'s\b", "", n)))]
-    return any(same_word(w, h) for w in words for h in heads)
+    """Whether sentence ``i`` has one of ``names`` outside its quotes as whoever says something:
+    a word of saying (``read.sayings``) within SPEAKER_REACH lower-case words after it ("Ghada
+    Waly called on"; not a noun, "Venezuela, the list is completed") or before it ("the
+    communiqué issued by the Cuban Ministry", "according to IPS"; not "…, Russia, … and
+    Turkmenistan, according to EFE"), with no "that", "about" or "against" between: "the U.S.
+    State Department stated that Cuba, Nicaragua and Venezuela …" is said of Venezuela, not by it. A name is its last word ("Waly" for "Ghada Waly"), or a word sharing its first 4+
+    letters and three quarters of the shorter ("Cuban" for "Cuba"; a Spanish "Ministerio")."""
+    words = re.findall(r"[^\W\d_][\w-]*", unquoted(t.sentences[i].text))
+    heads = [ws[-1].lower() for n in names if (ws := re.findall(r"[^\W\d_][\w-]*", re.sub(r"'s\b", "", n)))]
+    says = sayings()
+
+    def said(order, after: bool) -> bool:
+        lower = 0
+        for j in order:
+            w = words[j].lower()
+            if w in _OF_WHOM or after and w in _PASSIVE:
+                return False
+            if w in says and not (after and (w == "according" or words[j - 1].lower() in _ARTICLES)):
+                return True
+            if not words[j][0].isupper():
+                lower += 1
+                if lower > (SPEAKER_REACH_AFTER if after else SPEAKER_REACH):
+                    return False
+        return False
+
+    return any(said(range(k + 1, len(words)), True) or said(range(k - 1, -1, -1), False)
+               for k, w in enumerate(words) if w[0].isupper() and any(same_word(w.lower(), h) for h in heads))
 
 
 # Words between a kind's noun and the name that fills it: "Senators Marco Rubio" 0, "the

@@ -29,7 +29,7 @@ from .chunk import names_in
 from .lexicon import YEAR, fold, stemmer, terms_of, tokenize
 from .places import countries, members
 from .question import asked_entity, cognates, counted, question_cues, spanish_terms
-from .read import adverbs
+from .read import adverbs, sayings
 from .retrieve import asked_reference, asked_sections
 
 # Terms in more than ~a fifth of the sentences ("traffick": 84 of 139, "victim": 31) share
@@ -86,8 +86,13 @@ def speakers_of(query: str) -> tuple[str, ...]:
     ('Marco Rubio',)
     >>> speakers_of("What does the report say about Cuba?"), speakers_of("qué dijo Blinken sobre Cuba")
     ((), ('Blinken',))
+    >>> speakers_of("what does the US reservation say its law is based on")
+    ()
     """
-    return tuple(n for m in _SAID.finditer(query) for n in names_in(m.group(1) or m.group(2), skip_first=False))
+    # "what does the us reservation say": a document speaks ("reservation", "report" are words
+    # of saying, ``read.sayings``), not the name it is of.
+    return tuple(n for m in _SAID.finditer(query) if (span := m.group(1) or m.group(2))
+                 and span.split()[-1].lower() not in sayings() for n in names_in(span, skip_first=False))
 
 
 @dataclass(frozen=True)

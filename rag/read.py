@@ -226,7 +226,7 @@ def _make_international() -> list[str]:
 # The word lists and the gazetteer take ~3 s to make from their packages and ~0.2 s to read
 # back: they are kept in a JSON file beside the index (``use_cache``), remade when a package or
 # a setting they depend on changes.
-LEXICON_FORMAT = 10
+LEXICON_FORMAT = 11
 _cache_path: Path | None = None
 
 
@@ -329,6 +329,13 @@ def proper() -> frozenset[str]:
 def adverbs() -> frozenset[str]:
     """Words that are only ever adverbs (``senses.adverbs_of``): "specifically", "actually"."""
     return frozenset(_lexicon()["adverbs"])
+
+
+@functools.lru_cache(maxsize=1)
+def sayings() -> frozenset[str]:
+    """Words that say someone said something (``senses.sayings_of``), and "according" ("according
+    to IPS", which WordNet files as agreeing)."""
+    return frozenset(_lexicon()["sayings"]) | {"according"}
 
 
 @functools.lru_cache(maxsize=1)

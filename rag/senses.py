@@ -33,7 +33,20 @@ def make_senses(stem, international: set[str]) -> dict:
     forms = forms_of(net)
     words = common_words()
     return {"related": related_of(net, stem, words), "names": names_of(forms, international), "adverbs": adverbs_of(forms),
-            "phrases": phrases_of(net), **kinds_of(net, words)}
+            "phrases": phrases_of(net), "sayings": sayings_of(net, words), **kinds_of(net, words)}
+
+
+def sayings_of(net, words: list[str]) -> list[str]:
+    """Words (as typed: "stated", "communique") one of whose SENSES commonest senses, as a verb
+    or a noun, WordNet files under communication: "said", "called", "indicates", "warned",
+    "response", "statement", "report" (not "released", "completed", "contained"). Who stands
+    by one of them is who said something (``judge.speaks``). ``words``: ``common_words``."""
+    out = []
+    for w in words:
+        if any(s.lexname() == f"{pos}.communication"
+               for pos, p in (("verb", "v"), ("noun", "n")) for s in net.synsets(w, pos=p)[:SENSES]):
+            out.append(w)
+    return out
 
 
 def phrases_of(net) -> dict[str, list[str]]:

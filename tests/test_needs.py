@@ -189,6 +189,22 @@ def test_what_someone_said_is_their_words_not_a_quote_that_names_them(pipeline):
         assert not a.abstained and quoted in a.answer, (typed, a.notice, a.answer)
 
 
+def test_what_someone_said_is_not_what_was_said_of_them(pipeline):
+    # Venezuela is named where the State Department "stated that Cuba, Nicaragua and Venezuela
+    # …", Russia in EFE's list ("…, Russia, … according to EFE"): neither says anything.
+    for typed, who in (("how did venezuela respond to the state dept report", "Venezuela"),
+                       ("what did russia say about being on the us list", "Russia"),
+                       ("que dijo venezuela sobre la lista", "Venezuela")):
+        a = pipeline.ask(typed)
+        assert a.abstained and who in a.notice, (typed, a.notice, a.answer)
+    # who does speak: "the communiqué issued by the Cuban Ministry…", "according to IPS",
+    # "Ghada Waly called on…", "the U.S. State Department stated…"
+    for typed, said in (("how did cuba respond", "Cuba"), ("what did ips say about the us", "IPS"),
+                        ("what did ghada waly say", "Ghada Waly"), ("what did the state department say about cuba", "State Department")):
+        a = pipeline.ask(typed)
+        assert not a.abstained and said in a.answer, (typed, a.notice, a.answer)
+
+
 def test_a_name_of_several_words_the_report_never_writes_is_refused():
     from rag.read import phrases
 
