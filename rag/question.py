@@ -563,14 +563,14 @@ _ONLY = (
                      r"quiénes dijeron|quién lo dijo")),
     # "Who is the president of Argos?" is not answered by "Edited by Argos".
     # "who is cubas foreign minister": up to three words before the title.
-    ("leader", rf"\b(who|quién|quiénes) ((is|was|are|were|es|era|fue|son) ((the|its|their|el|la|los|las) )?(\w+ ){{0,3}}"
+    ("leader", rf"\b(who|quién|quiénes) ((is|was|are|were|es|era|fue|son) ((the|its|their|el|la|los|las) )?([\w']+ ){{0,3}}"
                rf"{_LEADER}|(founded|leads|heads|runs|directs|chairs|fundó|dirige|preside)\b)"
                # "nso group ceo name", "head of unodc", "nicaragua president": a title typed as the
                # thing looked up (last, or before "of", "name", "in 2010") asks who holds it, not
                # "what did the executive director say" (a when/why/how or "did" question), "which
                # secretary of state released it" (``asked_entity``'s) nor "president biden's
                # policy" (a name after the title).
-               rf"|^\W*(?!.*\b(when|where|why|how|which|did|does|do|cuando|donde|por que|como)\b)(?:\w+ )*?{_LEADER}"
+               rf"|^\W*(?!.*\b(when|where|why|how|which|did|does|do|cuando|donde|por que|como)\b)(?:[\w']+ )*?{_LEADER}"
                rf"(\s+(of|name|names|called|in|at|de|del|en)\b|\W*$)"),
     # "Who is the author of the IPS report?" is not answered by a sentence naming IPS alone.
     ("author", _words(r"who (is|was|are|were) the (authors?|writers?)|who wrote|who authored|quién escribió|"

@@ -570,7 +570,9 @@ class Reader:
             if low in self.casing:
                 return self.casing[low]
             if low.endswith("s") and low[:-1] in self.casing:
-                return self.casing[low[:-1]] + "s"
+                # "ngos" are NGOs; "blinkens remarks" are Blinken's (typed with no apostrophe)
+                form = self.casing[low[:-1]]
+                return form + ("s" if form.isupper() else "'s")
             if len(w) > 1 and w.isupper() and w.lower() == low:
                 return w  # an acronym as typed: "US" is the country, "us" may be the pronoun
             typed = m.start() > 0 and w[0].isupper()
@@ -631,6 +633,16 @@ class Reader:
         return text
 
 
+# An English word this common is one ("turkeys" 3.1), not a place's possessive ("cubas" 1.3).
+POSSESSIVE_ZIPF = 3.0
+
+
+def _english_word(word: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en") >= POSSESSIVE_ZIPF
+
+
 def _places(text: str, spanish: bool = False) -> str:
     """Place names capitalised, the longest first ("south africa", "japan"), except
     their joining words ("republic of the congo" -> "Republic of the Congo"). In a Spanish
@@ -639,10 +651,12 @@ def _places(text: str, spanish: bool = False) -> str:
 
     >>> _places("que porcentaje se usa para actividades criminales", spanish=True)
     'que porcentaje se usa para actividades criminales'
+    >>> _places("who is cubas foreign minister"), _places("how many victims in wales")
+    ("who is Cuba's foreign minister", 'how many victims in Wales')
     """
     gaz = _gazetteer()
     low = text.lower()
-    spans = []
+    spans = []  # (start, end, what follows the name)
     for m in re.finditer(r"[a-z][\w'-]*", low):
         for k in (4, 3, 2, 1):
             words = list(re.finditer(r"[a-z][\w'-]*", low[m.start():]))[:k]
@@ -652,12 +666,18 @@ def _places(text: str, spanish: bool = False) -> str:
             if spanish and phrase in gaz and gaz[phrase].isupper() and text[m.start()].islower() \
                     and common_in_spanish(phrase):
                 continue
-            if phrase in gaz and not any(a < m.start() + len(phrase) and m.start() < b for a, b in spans):
-                spans.append((m.start(), m.start() + len(phrase)))
+            if phrase in gaz and not any(a < m.start() + len(phrase) and m.start() < b for a, b, _ in spans):
+                spans.append((m.start(), m.start() + len(phrase), ""))
                 break
-    for a, b in sorted(spans, reverse=True):
+            # "cubas foreign minister", "mexicos victims": an English question's possessive typed
+            # with no apostrophe, when it is no English word itself (POSSESSIVE_ZIPF)
+            if k == 1 and not spanish and phrase.endswith("s") and phrase[:-1] in gaz and not _english_word(phrase) \
+                    and not any(a < m.end() and m.start() < b for a, b, _ in spans):
+                spans.append((m.start(), m.end() - 1, "'"))
+                break
+    for a, b, tail in sorted(spans, reverse=True):
         cased = gaz[low[a:b]] if gaz[low[a:b]].isupper() else " ".join(
             w if w in NAME_STOP | {"la", "el", "las", "los"} else w[:1].upper() + w[1:] for w in text[a:b].split())
-        text = text[:a] + cased + text[b:]
+        text = text[:a] + cased + tail + text[b:]
     # "us" is mostly a word, but never after "the": "convicted in the us", "the us list".
     return re.sub(r"\b(the) us\b", r"\1 US", text, flags=re.I)
