@@ -54,6 +54,9 @@ CUE_WORDS += " " + " ".join(DIFFERENCE_WORDS)
 ASKS_DIFFERENCE = re.compile(rf"\b({'|'.join(DIFFERENCE_WORDS)}|distinguish\w*|same( thing)? as|diferencias?|diferente|"
                              r"distint[oa]s?)\b", re.I)
 
+_JUDGED = ("right|wrong|justified|correct|biased|unbiased|objective|impartial|neutral|reliable|credible|"
+           "trustworthy|accurate|truthful|honest|propaganda|true|false|lying|telling the truth|trusted")
+_JUZGADO = "imparcial|parcial|objetiv[oa]|neutral|fiable|confiable|creible|verdad|ciert[oa]|sesgad[oa]|propaganda"
 # Questions addressed to the bot rather than to the report: its opinion ("what do you think
 # about…", "¿qué opinas de…?") or advice for the asker ("should I…", "¿debo…?"). The report's
 # own positions are asked about it ("what does the report think of…"), never of "you".
@@ -62,7 +65,11 @@ _OPINION = re.compile(
     r"|\b(your|ur) (opinion|view|take)\b"
     r"|\b(opinas|piensas|crees|te parece|tu opinion|usted opina|estas de acuerdo|esta de acuerdo)\b"
     r"|^(is|are|was|were) .{1,60}\b(right|wrong|good|bad|fair|justified|lying|correct) (about|to|on|in)\b"
-    r"|^(is|are|was|were) .{1,60}\b(right|wrong|justified|correct)\W*$", re.I)
+    # a yes-or-no judgement of the report or a party ("is the report biased", "is cuba telling
+    # the truth", "el informe es imparcial"): the report's own words ("in their biased vision")
+    # are asked for by "does the report say…"
+    rf"|^(is|are|was|were) .{{0,60}}\b({_JUDGED})( \w+)?\W*$|^(can|should|do) (i|we|you|u) (trust|believe)\b"
+    rf"|\b(es|son|fue|era|esta|estan) (un[ao]? )?(muy )?({_JUZGADO})\W*$", re.I)
 _ADVICE = re.compile(
     r"^(should|shall|must) (i|we|my|our)\b|\b(what|how) (should|can|do|could|must) (i|we)\b|\bwhat to do\b"
     r"|^should (the|a|an|we|they|people|governments?|countries|[A-Z]\w*)\b"

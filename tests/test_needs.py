@@ -24,6 +24,10 @@ IDF = {"cuba": 2.9, "polici": 3.2, "human": 1.2, "traffick": 0.5, "victim": 1.5,
     ("should the us lift the embargo on cuba", "advice"),
     ("how do i report a trafficking case near me", "advice"),
     ("¿Debo denunciar a mi empleador?", "advice"),
+    # a yes-or-no judgement of the report or of a party
+    ("is the report biased", "opinion"), ("Is this report reliable?", "opinion"), ("can i trust this report", "opinion"),
+    ("is cuba telling the truth", "opinion"), ("is argos a credible source", "opinion"),
+    ("¿El informe es imparcial?", "opinion"),
     # the report's positions are asked of the report, and may be quoted
     ("what does the report think about the us policy", ""),
     ("what does the report say cuba should do", ""),
@@ -31,6 +35,8 @@ IDF = {"cuba": 2.9, "polici": 3.2, "human": 1.2, "traffick": 0.5, "victim": 1.5,
     ("can i see the list of references", ""),
     ("where can i find the summary", ""),
     ("¿Dónde puedo leer las referencias?", ""),
+    ("does the report say the us list is biased", ""), ("is it true that half the victims are women", ""),
+    ("is the palermo protocol binding", ""), ("is the report from 2021", ""),
 ])
 def test_a_question_to_the_bot_not_the_report_is_told_apart(question, stance):
     assert needs_of(question, [], "en", IDF).stance == stance
