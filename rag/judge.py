@@ -396,12 +396,14 @@ _OF_WHOM = frozenset({"that", "about", "on", "against", "regarding", "concerning
 
 def speaks(i: int, names: tuple[str, ...], t: Tables) -> bool:
     """Whether sentence ``i`` has one of ``names`` outside its quotes as whoever says something:
-    a word of saying (``read.sayings``) within SPEAKER_REACH lower-case words after it ("Ghada
-    Waly called on"; not a noun, "Venezuela, the list is completed") or before it ("the
-    communiqué issued by the Cuban Ministry", "according to IPS"; not "…, Russia, … and
-    Turkmenistan, according to EFE"), with no "that", "about" or "against" between: "the U.S.
-    State Department stated that Cuba, Nicaragua and Venezuela …" is said of Venezuela, not by it. A name is its last word ("Waly" for "Ghada Waly"), or a word sharing its first 4+
-    letters and three quarters of the shorter ("Cuban" for "Cuba"; a Spanish "Ministerio")."""
+    a word of saying (``read.sayings``) within SPEAKER_REACH_AFTER lower-case words after it
+    ("Ghada Waly called on"; not a noun, "Venezuela, the list is completed") or SPEAKER_REACH
+    before it ("the communiqué issued by the Cuban Ministry", "according to IPS"; not "…,
+    Russia, … and Turkmenistan, according to EFE"), with no "that", "about" or "against"
+    between: "the U.S. State Department stated that Cuba, Nicaragua and Venezuela …" is said
+    of Venezuela, not by it. A name is its last word ("Waly" for "Ghada Waly"), or a word
+    sharing its first 4+ letters and three quarters of the shorter ("Cuban" for "Cuba"; a
+    Spanish "Ministerio")."""
     words = re.findall(r"[^\W\d_][\w-]*", unquoted(t.sentences[i].text))
     heads = [ws[-1].lower() for n in names if (ws := re.findall(r"[^\W\d_][\w-]*", re.sub(r"'s\b", "", n)))]
     says = sayings()

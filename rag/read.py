@@ -633,7 +633,7 @@ class Reader:
         return text
 
 
-# An English word this common is one ("turkeys" 3.1), not a place's possessive ("cubas" 1.3).
+# An English word this common is one ("turkeys" 3.2), not a place's possessive ("cubas" 1.7).
 POSSESSIVE_ZIPF = 3.0
 
 
