@@ -98,9 +98,11 @@ BESIDE_FOR = {"agent": (-1, 1, -2, 2), "next": (1,)}
 # ones may: "what year… was the UN created" is met by the 4th (0.28 below, "since its creation
 # in 1945"), "how has the share of kids changed" by the 5th ("…increased fivefold").
 RETRY_RANKS, RETRY_WITHIN = 6, 0.3
-# …only when it holds no figure of the kind asked, or none near the topic: a year, a name or a
-# topic missing from the best sentence is mostly missing from the report ("in 2020", "slogan").
-RETRY_REASONS = {"no_fact", "off_topic"}
+# …only when it holds no figure of the kind asked, or none near the topic, or no one saying what
+# was asked ("What did the USA say about Cuba?" leads with Cuba's response; the State
+# Department's statement is next): a year, a name or a topic missing from the best sentence is
+# mostly missing from the report ("in 2020", "slogan").
+RETRY_REASONS = {"no_fact", "off_topic", "unsaid"}
 KEEP_WITHIN = 0.10  # a second sentence must score within this of the best one
 _ASKS_PAGE = re.compile(r"\b(what|which|wat)\s+(page|pg)\b|\b(page|pg)\s+(number|no|#)|\bon what page\b"
                         r"|\b(qu[eé]|cu[aá]l)\s+p[aá]gina\b", re.I)
