@@ -404,8 +404,9 @@ def speaks(i: int, names: tuple[str, ...], t: Tables) -> bool:
     of Venezuela, not by it. A name is its last word ("Waly" for "Ghada Waly"), or a word
     sharing its first 4+ letters and three quarters of the shorter ("Cuban" for "Cuba"; a
     Spanish "Ministerio")."""
-    words = re.findall(r"[^\W\d_][\w-]*", unquoted(t.sentences[i].text))
-    heads = [ws[-1].lower() for n in names if (ws := re.findall(r"[^\W\d_][\w-]*", re.sub(r"'s\b", "", n)))]
+    word = r"[^\W\d_][\w-]*"
+    words = re.findall(word, unquoted(t.sentences[i].text))
+    heads = [ws[-1].lower() for n in names if (ws := re.findall(word, re.sub(r"'s\b", "", n)))]
     says = sayings()
 
     def said(order, after: bool) -> bool:
