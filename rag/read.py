@@ -616,6 +616,7 @@ class Reader:
         """
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
+        from wordfreq import zipf_frequency
 
         typed = how_common(word)
         floor = slip_floor(word, typed)
@@ -627,7 +628,8 @@ class Reader:
         for rank, choices in enumerate((self._names_typed if spanish else self.vocabulary, _gazetteer().keys(),
                                         _slips().keys())):
             for cand, dist, _ in process.extract(word, choices, scorer=OSA.distance, score_cutoff=most, limit=None):
-                common = how_common(cand)
+                # an English question's slip is of an English word: "henry reve" is no "breve" (Spanish 4.5)
+                common = how_common(cand) if spanish else zipf_frequency(cand, "en")
                 if " " in cand or cand == word or (common < floor and (rank == 2 or typed >= TYPO_ZIPF)):
                     continue
                 key = (dist, not self._where.get(stem(cand), frozenset()) & near, rank > 0, cand[0] != word[0], -common)
