@@ -201,8 +201,8 @@ def _make_zipf() -> dict[str, float]:
 
 
 def _make_slips() -> dict[str, float]:
-    """The English and Spanish words (accents folded) a slip no list holds may be mended to
-    (SLIP_CANDIDATE) -> the zipf frequency of their commonest spelling."""
+    """The English and Spanish words (accents folded) of zipf SLIP_CANDIDATE or more, the words a
+    slip may be mended to (``slip_floor``) -> the zipf frequency of their commonest spelling."""
     import math
 
     from wordfreq import get_frequency_dict, top_n_list
@@ -658,7 +658,7 @@ class Reader:
         """The canonical form of a question (``clean_question``'s output)."""
         text = unfill(surface(question))
         # The report's words are English: a Spanish question's language is told before any of
-        # its words is changed, and they are not mended to the report's.
+        # its words is changed, and they are mended to Spanish words or the report's names only.
         spanish = language(text) == "es"
         mended = []
         context, tries = [w.lower() for w in _WORD.findall(text)], []
