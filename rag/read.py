@@ -590,8 +590,6 @@ class Reader:
                     for i in range(n):
                         if any(w in self.titled for j, w in enumerate(run) if j != i):
                             self.name_slots.setdefault((*run[:i], "*", *run[i + 1:]), set()).add(run[i])
-        # A Spanish question's slips are mended to the report's names, not to its English words.
-        self._names_typed = frozenset(self.casing)
         # Word stem -> the report's sentences that use it, for mending a slip to the word the
         # report writes beside the question's other words ("derected victims": detected, not
         # directed). Its paragraphs are too wide: both words share one with "victims".
@@ -630,7 +628,8 @@ class Reader:
         stem = stemmer().stemWord
         near = frozenset().union(*(self._where.get(stem(w), ()) for w in context if w != word))
         best = None
-        for rank, choices in enumerate((self._names_typed if spanish else self.vocabulary, _gazetteer().keys(),
+        # A Spanish question's slips are mended to the report's names, not to its English words.
+        for rank, choices in enumerate((self.casing.keys() if spanish else self.vocabulary, _gazetteer().keys(),
                                         _slips().keys())):
             for cand, dist, _ in process.extract(word, choices, scorer=OSA.distance, score_cutoff=most, limit=None):
                 # an English question's slip is of an English word: "henry reve" is no "breve" (Spanish 4.5)
