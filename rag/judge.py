@@ -580,8 +580,9 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     # "what was r kelly sentenced to": every word of the question that is not a name is one the
     # report never uses, and none is met near the chosen sentences.
     named = {x.lower() for n in needs.names for x in n.split()}
+    # A look-up's words are the reference list's ("reference 16 whats the outlet"), not the text's.
     content = [w for w in needs.words if not is_name(w) and w.lower() not in named]
-    if content and set(content) <= set(needs.unknown) and set(content) <= set(strange := unmet_words(chosen, needs, t, like)):
+    if content and not needs.lookup and set(content) <= set(needs.unknown) and set(content) <= set(strange := unmet_words(chosen, needs, t, like)):
         return "unknown", {"what": ", ".join(strange)}
     if needs.speakers and not any(speaks(j, needs.speakers, t) for c in chosen for j in beside(c.index, t)):
         return "unsaid", {"what": ", ".join(needs.speakers)}
@@ -620,8 +621,9 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
             noun[0] in t.sentence_terms[c.index] and has_cue(x, "number") for x, c in zip(text, chosen)):
         return "not_for", {"cue": cue_names({"number"}, lang), "what": what}
     # "What was the slogan in 2020?" is not answered by the 2019 slogan: a year the question
-    # names must be in a chosen sentence or the one before it ("In 2019, … . It was …").
-    years = needs.years
-    if years and not any(y in t.sentences[i].text for y in years for c in chosen for i in dated_by(c.index, t)):
-        return "not_year", {"what": ", ".join(years)}
+    # names must be in a chosen sentence or the one before it ("In 2019, … . It was …"), and
+    # each year it names ("eu victims reported in 2019 and 2020" is not answered by 2020's alone).
+    dated = " ".join(t.sentences[i].text for c in chosen for i in dated_by(c.index, t))
+    if missed := [y for y in needs.years if y not in dated]:
+        return "not_year", {"what": ", ".join(missed)}
     return None

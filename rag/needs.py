@@ -68,8 +68,8 @@ _OPINION = re.compile(
     # a yes-or-no judgement of the report or a party ("is the report biased", "is cuba telling
     # the truth", "el informe es imparcial"): the report's own words ("in their biased vision")
     # are asked for by "does the report say…"
-    rf"|^(is|are|was|were) .{{0,60}}\b({_JUDGED})( \w+)?\W*$|^(can|should|do) (i|we|you|u) (trust|believe)\b"
-    rf"|\b(es|son|fue|era|esta|estan) (un[ao]? )?(muy )?({_JUZGADO})\W*$", re.I)
+    rf"|^(is|are|was|were) .{{0,60}}\b({_JUDGED})( \w+)?( or not)?\W*$|^(can|should|do) (i|we|you|u) (trust|believe)\b"
+    rf"|\b(es|son|fue|era|esta|estan) (un[ao]? )?(muy )?({_JUZGADO})( o no)?\W*$", re.I)
 _ADVICE = re.compile(
     r"^(should|shall|must) (i|we|my|our)\b|\b(what|how) (should|can|do|could|must) (i|we)\b|\bwhat to do\b"
     r"|^should (the|a|an|we|they|people|governments?|countries|[A-Z]\w*)\b"

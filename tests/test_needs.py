@@ -28,6 +28,7 @@ IDF = {"cuba": 2.9, "polici": 3.2, "human": 1.2, "traffick": 0.5, "victim": 1.5,
     ("is the report biased", "opinion"), ("Is this report reliable?", "opinion"), ("can i trust this report", "opinion"),
     ("is cuba telling the truth", "opinion"), ("is argos a credible source", "opinion"),
     ("¿El informe es imparcial?", "opinion"),
+    ("is the report reliable or not", "opinion"), ("el informe es confiable o no", "opinion"),
     # the report's positions are asked of the report, and may be quoted
     ("what does the report think about the us policy", ""),
     ("what does the report say cuba should do", ""),
