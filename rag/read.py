@@ -694,7 +694,7 @@ class Reader:
                 return low.capitalize()  # a word no list knows is a name: "canessa", "blinken"
             return low
 
-        out = self._names(_places(self._recase_phrases(_WORD.sub(word, text)), spanish), mended)
+        out = self._names(_places(self._recase_phrases(_WORD.sub(word, text)), spanish, self.vocabulary), mended)
         return Reading(question, out + "?" if out else out, language(out), tuple(mended))
 
     def _recase_phrases(self, text: str) -> str:
@@ -751,16 +751,19 @@ def _english_word(word: str) -> bool:
     return zipf_frequency(word, "en") >= POSSESSIVE_ZIPF
 
 
-def _places(text: str, spanish: bool = False) -> str:
+def _places(text: str, spanish: bool = False, known: frozenset[str] = frozenset()) -> str:
     """Place names capitalised, the longest first ("south africa", "japan"), except
     their joining words ("republic of the congo" -> "Republic of the Congo"). In a Spanish
     question an abbreviation typed in lower case that is a common Spanish word is that word:
-    "se usa para" (zipf 4.9) is no USA.
+    "se usa para" (zipf 4.9) is no USA. ``known``: the report's words, which are no possessive
+    typed without its apostrophe (it writes "Cuba's"; "cambodians" are people).
 
     >>> _places("que porcentaje se usa para actividades criminales", spanish=True)
     'que porcentaje se usa para actividades criminales'
     >>> _places("who is cubas foreign minister"), _places("how many victims in wales")
     ("who is Cuba's foreign minister", 'how many victims in Wales')
+    >>> _places("how many cambodians were deported", known=frozenset({"cambodians"}))
+    'how many Cambodians were deported'
     """
     gaz = _gazetteer()
     low = text.lower()
@@ -781,7 +784,7 @@ def _places(text: str, spanish: bool = False) -> str:
             # with no apostrophe, when it is no English word itself (POSSESSIVE_ZIPF)
             if k == 1 and not spanish and phrase.endswith("s") and phrase[:-1] in gaz and not _english_word(phrase) \
                     and not any(a < m.end() and m.start() < b for a, b, _ in spans):
-                spans.append((m.start(), m.end() - 1, "'"))
+                spans.append((m.start(), m.end() - 1, "'") if phrase not in known else (m.start(), m.end() - 1, ""))
                 break
     for a, b, tail in sorted(spans, reverse=True):
         cased = gaz[low[a:b]] if gaz[low[a:b]].isupper() else " ".join(
