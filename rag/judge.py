@@ -26,7 +26,7 @@ from .places import countries, members, region_names, spellings
 from .lexicon import NAME_STOP, YEAR, fold, stemmer, terms_of, tokenize, words_of
 from .needs import COMMON_IDF, Needs, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
 from .question import cognates, cue_spans, has_cue
-from .read import adverbs, is_name, only_filler, phrases, related, sayings, zipf
+from .read import adverbs, is_city, is_name, only_filler, phrases, related, sayings, zipf
 
 if TYPE_CHECKING:
     from .answer import Tables
@@ -552,7 +552,11 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     # GAATW report…"): "who reported that?" may be met by a neighbour of a sentence that names it,
     # and what a source is the source of two sentences before ("… the U.S. State Department
     # stated …" / "Of course, …" / "The document, released by the Secretary of State, …").
-    reach = (lambda i: beside(i, t, AGENT_REACH)) if cues == {"agent"} else (lambda i: [i])
+    # A city is where something happened, often told the sentence before its figure ("… 148
+    # countries met in the city of Palermo …" / "… of the 148 countries present, 121 signed …");
+    # a country is what a figure counts, and must stand in its sentence.
+    reach = (lambda i: beside(i, t, AGENT_REACH)) if cues == {"agent"} else \
+        (lambda i: [j for j in beside(i, t) if j <= i]) if named and all(is_city(n) for n, _ in named) else (lambda i: [i])
     if cues and named and not any(h and any(sentence_covers(j, *zip(*named), t) for j in reach(c.index))
                                   for h, c in zip(has, chosen)):
         return "not_for", {"cue": what_kind, "what": who}

@@ -33,7 +33,7 @@ from typing import Iterable
 
 from .chunk import names_in
 from .lexicon import NAME_STOP, count_phrases, fold, stemmer, stopwords
-from .places import REGIONS, abbreviations, countries
+from .places import REGIONS, abbreviations, countries, members
 from .senses import RELATED_ZIPF, SENSES, make_senses
 
 # Filler before (or after) the question itself, English and Spanish, as typed in a chat box.
@@ -414,6 +414,13 @@ def _accented() -> dict[str, str]:
 def _gazetteer() -> dict[str, str]:
     """Lower-case place names (accents folded) -> as written (``_make_gazetteer``)."""
     return _lexicon()["gazetteer"]
+
+
+def is_city(name: str) -> bool:
+    """Whether ``name`` is a place the gazetteer knows that is no country, bloc or region:
+    a city ("Palermo", "Bangkok")."""
+    return fold(name).lower() in _gazetteer() and not countries(name) and not members(name) \
+        and fold(name).lower() not in REGIONS
 
 
 def accented(text: str) -> str:

@@ -214,6 +214,16 @@ def test_a_date_must_be_for_the_place_asked_about(pipeline):
     assert a.abstained and "Germany" in a.notice, a.answer
 
 
+def test_a_city_may_be_named_the_sentence_before_its_figure(pipeline):
+    # "… 148 countries met in the city of Palermo …" / "… only about 80 countries endorsed …"
+    for q in ("how many countries endorsed the trafficking protocol in palermo",
+              "How many countries endorsed the trafficking Protocol in Palermo?"):
+        a = pipeline.ask(q)
+        assert not a.abstained and "80 countries" in a.answer, (q, a.notice)
+    b = pipeline.ask("how many trafficking victims are there in japan")  # a country must be in its sentence
+    assert b.abstained, b.answer
+
+
 def test_a_count_of_something_else_is_no_answer(pipeline):
     a = pipeline.ask("How many NGOs signed the Protocol?")  # the report counts countries, names NGOs elsewhere
     assert a.abstained and "NGOs" in a.notice, a.answer
