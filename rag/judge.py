@@ -560,6 +560,15 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     if cues and named and not any(h and any(sentence_covers(j, *zip(*named), t) for j in reach(c.index))
                                   for h, c in zip(has, chosen)):
         return "not_for", {"cue": what_kind, "what": who}
+    # "uk trafficking victims figure" asks for no kind of fact, but is about the UK: a place the
+    # question names must be named in a chosen sentence's passage, or two sentences either side
+    # where the passage begins or ends mid-story, whatever is asked (a story names it once: "…
+    # deported 557 undocumented Cambodians from Bangkok." is three sentences before "… the
+    # beggars were deported.").
+    if not cues and needs.places and named and not any(
+            sentence_covers(j, *zip(*named), t) for c in chosen
+            for j in {*t.by_chunk[c.passage.chunk.chunk_id], *beside(c.index, t, AGENT_REACH)}):
+        return "not_about", {"what": who}
     # A title must stand by its name: "Who founded Polaris?" is not answered by "… Polaris,
     # funded by the same actors, … [60 words] … heads of state"; a title with no name, by its
     # topic ("who is cubas foreign minister" is not "UNODC Executive Director Ghada Waly"; an

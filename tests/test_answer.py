@@ -224,6 +224,15 @@ def test_a_city_may_be_named_the_sentence_before_its_figure(pipeline):
     assert b.abstained, b.answer
 
 
+def test_a_place_asked_about_must_be_in_the_answers_passage_whatever_is_asked(pipeline):
+    for q in ("uk trafficking victims figure", "spains trafficking law"):  # the report names neither
+        a = pipeline.ask(q)
+        assert a.abstained and "about" in a.notice, (q, a.answer)
+    # a story names its place once: Bangkok three sentences before "the beggars were deported"
+    b = pipeline.ask("What happened to the beggars in Thailand?")
+    assert not b.abstained and "deported" in b.answer, b.notice
+
+
 def test_a_count_of_something_else_is_no_answer(pipeline):
     a = pipeline.ask("How many NGOs signed the Protocol?")  # the report counts countries, names NGOs elsewhere
     assert a.abstained and "NGOs" in a.notice, a.answer
