@@ -555,8 +555,13 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     # A city is where something happened, often told the sentence before its figure ("… 148
     # countries met in the city of Palermo …" / "… of the 148 countries present, 121 signed …");
     # a country is what a figure counts, and must stand in its sentence.
-    reach = (lambda i: beside(i, t, AGENT_REACH)) if cues == {"agent"} else \
-        (lambda i: [j for j in beside(i, t) if j <= i]) if named and all(is_city(n) for n, _ in named) else (lambda i: [i])
+    cities = bool(named) and all(is_city(n) for n, _ in named)
+
+    def reach(i: int) -> list[int]:
+        if cues == {"agent"}:
+            return beside(i, t, AGENT_REACH)
+        return [j for j in beside(i, t) if j <= i] if cities else [i]
+
     if cues and named and not any(h and any(sentence_covers(j, *zip(*named), t) for j in reach(c.index))
                                   for h, c in zip(has, chosen)):
         return "not_for", {"cue": what_kind, "what": who}

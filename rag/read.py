@@ -419,8 +419,8 @@ def _gazetteer() -> dict[str, str]:
 def is_city(name: str) -> bool:
     """Whether ``name`` is a place the gazetteer knows that is no country, bloc or region:
     a city ("Palermo", "Bangkok")."""
-    return fold(name).lower() in _gazetteer() and not countries(name) and not members(name) \
-        and fold(name).lower() not in REGIONS
+    key = fold(name).lower()
+    return key in _gazetteer() and key not in REGIONS and not countries(name) and not members(name)
 
 
 def accented(text: str) -> str:
@@ -791,7 +791,7 @@ def _places(text: str, spanish: bool = False, known: frozenset[str] = frozenset(
             # with no apostrophe, when it is no English word itself (POSSESSIVE_ZIPF)
             if k == 1 and not spanish and phrase.endswith("s") and phrase[:-1] in gaz and not _english_word(phrase) \
                     and not any(a < m.end() and m.start() < b for a, b, _ in spans):
-                spans.append((m.start(), m.end() - 1, "'") if phrase not in known else (m.start(), m.end() - 1, ""))
+                spans.append((m.start(), m.end() - 1, "" if phrase in known else "'"))
                 break
     for a, b, tail in sorted(spans, reverse=True):
         cased = gaz[low[a:b]] if gaz[low[a:b]].isupper() else " ".join(
