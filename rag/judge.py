@@ -26,7 +26,7 @@ from .places import countries, members, region_names, spellings
 from .lexicon import NAME_STOP, YEAR, fold, stemmer, terms_of, tokenize, words_of
 from .needs import COMMON_IDF, Needs, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
 from .question import cognates, cue_spans, has_cue
-from .read import adverbs, is_city, is_name, only_filler, phrases, related, sayings, zipf
+from .read import adverbs, is_city, is_name, only_filler, phrasal, phrases, related, sayings, zipf
 
 if TYPE_CHECKING:
     from .answer import Tables
@@ -315,6 +315,9 @@ def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
     # A sentence may put a topic word another way: a WordNet sense of it ("kids": "children",
     # "accuse": "alleged"), never for a name.
     found |= terms & {x for w in missing if not (w in needs.unknown and is_name(w)) for x in related(terms_of(w)[0])}
+    # …or a verb that shares a sense of a phrasal verb ("kicked out": "deported"; ``needs.topic_words``).
+    if forms := frozenset().union(*(phrasal(*w.split(" ", 1)) or () for w in missing if " " in w)):
+        found |= {x[0] for w in re.findall(_WORD, t.sentences[i].text.lower()) if w in forms and (x := terms_of(w))}
     if like is not None and missing:
         own = [w for w in dict.fromkeys(re.findall(_WORD, t.sentences[i].text))
                if (x := terms_of(w)) and x[0] not in found]

@@ -29,7 +29,8 @@ from .chunk import names_in
 from .lexicon import YEAR, fold, stemmer, terms_of, tokenize
 from .places import countries, members
 from .question import asked_entity, cognates, counted, question_cues, spanish_terms
-from .read import adverbs, sayings
+from .read import adverbs, phrasal, sayings
+from .senses import PARTICLES
 from .retrieve import asked_reference, asked_sections
 
 # Terms in more than ~a fifth of the sentences ("traffick": 84 of 139, "victim": 31) share
@@ -141,8 +142,7 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
     # an adverb says how, not what ("what did he say about cuba specifically").
     how = set(tokenize([" ".join(w for w in re.findall(r"[a-z]+", query.lower()) if w in adverbs())])[0])
     topic = frozenset(x for x in terms - asked - how if idf.get(x, math.inf) >= COMMON_IDF and not YEAR.fullmatch(x))
-    words = () if e5 else tuple(dict.fromkeys(
-        w for w in re.findall(r"[^\W\d_][\w'-]*", query) if (s := terms_of(w)) and s[0] in topic))
+    words = () if e5 else topic_words(query, topic)
     unknown = tuple(w for w in words if terms_of(w)[0] not in idf)
     # "how many actually signed" counts what the question before it did, not "actually".
     asks = query if asks is None else asks
@@ -151,6 +151,20 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
                  "" if (thing := counted(asks)).lower() in adverbs() else thing, stance,
                  bool(asked_reference(query) or asked_sections(query)), speakers_of(query),
                  entity_of(asks, idf) if lang == "en" else ("", ""))
+
+
+def topic_words(query: str, topic: frozenset[str]) -> tuple[str, ...]:
+    """The words of ``query`` behind ``topic``, as typed, each once; a phrasal verb as one, with
+    its particle ("kicked out": met by "deported", ``read.related_to``; "kicked" alone is not).
+
+    >>> topic_words("how many cambodians did thailand kick out of bangkok", frozenset({"kick", "cambodian"}))
+    ('cambodians', 'kick out')
+    """
+    typed = re.findall(r"[^\W\d_][\w'-]*", query)
+    return tuple(dict.fromkeys(
+        f"{w} {typed[i + 1].lower()}" if i + 1 < len(typed) and typed[i + 1].lower() in PARTICLES
+        and phrasal(w, typed[i + 1]) is not None else w
+        for i, w in enumerate(typed) if (s := terms_of(w)) and s[0] in topic))
 
 
 # A kind of person the report writes of in more than 1 sentence in 20 (idf 3.0: "victims" 1.5,

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .chunk import names_in
-from .lexicon import NAME_STOP, count_phrases, fold, stemmer, stopwords
+from .lexicon import NAME_STOP, count_phrases, fold, stemmer, stopwords, terms_of
 from .places import REGIONS, abbreviations, countries, members
 from .senses import RELATED_ZIPF, SENSES, make_senses
 
@@ -271,7 +271,7 @@ def _make_international() -> list[str]:
 # The word lists and the gazetteer take ~3 s to make from their packages and ~0.2 s to read
 # back: they are kept in a JSON file beside the index (``use_cache``), remade when a package or
 # a setting they depend on changes.
-LEXICON_FORMAT = 12
+LEXICON_FORMAT = 13
 _cache_path: Path | None = None
 
 
@@ -368,6 +368,19 @@ def related(stem: str) -> frozenset[str]:
 def proper() -> frozenset[str]:
     """Lower-case words that are only ever names (``senses.names_of``): "unicef", "obama"."""
     return frozenset(_lexicon()["names"])
+
+
+@functools.lru_cache(maxsize=1)
+def _phrasals() -> dict[str, frozenset[str]]:
+    return {k: frozenset(v) for k, v in _lexicon()["phrasals"].items()}
+
+
+def phrasal(verb: str, particle: str) -> frozenset[str] | None:
+    """The forms of the verbs that share a sense of the phrasal verb ``verb`` ``particle`` as
+    typed ("kicked", "out": "deported", "expelled"; ``senses.phrasals_of``), or None if WordNet
+    has no such verb ("live", "in")."""
+    stem = terms_of(verb)
+    return _phrasals().get(f"{stem[0]} {particle.lower()}") if stem else None
 
 
 @functools.lru_cache(maxsize=1)

