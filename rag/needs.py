@@ -16,6 +16,8 @@ against the chosen sentences, for every question.
 'opinion'
 >>> needs_of("should i donate to Equality Now?", ["Equality Now"], "en", {}).stance
 'advice'
+>>> needs_of("who should i call if my neighbour is trafficked", [], "en", {}).stance
+'advice'
 >>> needs_of("do u agree palantir is evil", [], "en", {}).stance
 'opinion'
 """
@@ -29,7 +31,7 @@ from .chunk import names_in
 from .lexicon import YEAR, fold, stemmer, terms_of, tokenize
 from .places import countries, members
 from .question import asked_entity, cognates, counted, question_cues, spanish_terms
-from .read import adverbs, phrasal, sayings
+from .read import adverbs, is_name, phrasal, sayings, spanish_word
 from .senses import PARTICLES
 from .retrieve import asked_reference, asked_sections
 
@@ -72,9 +74,9 @@ _OPINION = re.compile(
     rf"|^(is|are|was|were) .{{0,60}}\b({_JUDGED})( \w+)?( or not)?\W*$|^(can|should|do) (i|we|you|u) (trust|believe)\b"
     rf"|\b(es|son|fue|era|esta|estan) (un[ao]? )?(muy )?({_JUZGADO})( o no)?\W*$", re.I)
 _ADVICE = re.compile(
-    r"^(should|shall|must) (i|we|my|our)\b|\b(what|how) (should|can|do|could|must) (i|we)\b|\bwhat to do\b"
+    r"^(should|shall|must) (i|we|my|our)\b|\b(what|how|who) (should|can|do|could|must) (i|we)\b|\bwhat to do\b"
     r"|^should (the|a|an|we|they|people|governments?|countries|[A-Z]\w*)\b"
-    r"|\b(debo|deberia|debemos|deberiamos|que hago|que hacemos|que puedo hacer)\b", re.I)
+    r"|\b(debo|deberia|debemos|deberiamos|que hago|que hacemos|que puedo hacer|a quien (llamo|acudo|puedo))\b", re.I)
 
 # "What did Marco Rubio reply?" asks for his words: a quote that names him ("… figures such as
 # Senators Marco Rubio and Robert Menendez," the Cuban Foreign Ministry said) is not them. The
@@ -112,7 +114,7 @@ class Needs:
     years: tuple[str, ...]
     topic: frozenset[str]  # uncommon stems beyond names and asking words: what it is about
     words: tuple[str, ...]  # the topic's words as typed (English only)
-    unknown: tuple[str, ...]  # the topic's words that the report never uses, as typed
+    unknown: tuple[str, ...]  # the topic's words that the report never uses, as typed (Spanish: its names)
     counted: str  # what a "how many" question counts, or ""
     stance: str  # "opinion" or "advice" when the bot, not the report, is asked; else ""
     lookup: bool = False  # asks for a part of the report by what it is (reference 4, the summary)
@@ -144,6 +146,9 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
     topic = frozenset(x for x in terms - asked - how if idf.get(x, math.inf) >= COMMON_IDF and not YEAR.fullmatch(x))
     words = () if e5 else topic_words(query, topic)
     unknown = tuple(w for w in words if terms_of(w)[0] not in idf)
+    if e5:  # a Spanish question's words are not the report's, but a name is a name in both
+        unknown = tuple(dict.fromkeys(w for w in re.findall(r"[^\W\d_][\w'-]*", query) if is_name(w)
+                                      and not spanish_word(w) and (s := terms_of(w)) and s[0] not in idf))
     # "how many actually signed" counts what the question before it did, not "actually".
     asks = query if asks is None else asks
     return Needs(frozenset(question_cues(asks) - {"duration"}), named,

@@ -24,6 +24,7 @@ IDF = {"cuba": 2.9, "polici": 3.2, "human": 1.2, "traffick": 0.5, "victim": 1.5,
     ("should the us lift the embargo on cuba", "advice"),
     ("how do i report a trafficking case near me", "advice"),
     ("¿Debo denunciar a mi empleador?", "advice"),
+    ("who can i call if my neighbour is trafficked", "advice"), ("creo que explotan a mi vecina a quien llamo", "advice"),
     # a yes-or-no judgement of the report or of a party
     ("is the report biased", "opinion"), ("Is this report reliable?", "opinion"), ("can i trust this report", "opinion"),
     ("is cuba telling the truth", "opinion"), ("is argos a credible source", "opinion"),
@@ -75,6 +76,26 @@ def test_an_off_topic_question_naming_what_the_report_names_is_refused(pipeline,
     for typed in (question, metamorphic.TRANSFORMS["filler"](question), question.capitalize() + "?"):
         a = pipeline.ask(typed)
         assert a.abstained and missing in a.notice.lower(), (typed, a.answer, a.notice)
+
+
+@pytest.mark.parametrize("question, missing", [
+    ("que dijo angela merkel sobre la prostitucion en alemania", "merkel"),
+    ("que dijo kofi annan sobre la trata", "annan"),
+    ("cifras de unicef sobre trata infantil", "unicef"),
+])
+def test_a_name_the_report_never_uses_in_a_spanish_question_is_refused(pipeline, question, missing):
+    for typed in (question, "¿" + question.capitalize() + "?"):
+        a = pipeline.ask(typed)
+        assert a.abstained and missing in a.notice.lower() and a.language == "es", (typed, a.answer, a.notice)
+
+
+def test_a_spanish_word_typed_without_accents_is_no_name(pipeline):
+    from rag.read import spanish_word
+
+    assert spanish_word("anos") and spanish_word("cubano") and spanish_word("politica")
+    assert not spanish_word("merkel") and not spanish_word("obama") and not spanish_word("castro")
+    a = pipeline.ask("cuantos anos tardo alemania en ratificar el protocolo")
+    assert not a.abstained and "6 years" in a.answer, (a.notice, a.answer)
 
 
 @pytest.mark.parametrize("question, lang", [
