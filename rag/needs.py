@@ -39,7 +39,7 @@ from .senses import PARTICLES
 # nothing: "How many traffickers were convicted?" is not about any sentence saying "trafficking".
 COMMON_IDF = 1.5
 # Words that ask for a kind of fact rather than name a topic ("what share", "who heads").
-CUE_WORDS = (" percent percentage share proportion fraction number year date many much time long money"
+CUE_WORDS = (" percent percentage share proportion fraction number numbers stats statistics total totals year date many much time long money"
              " highest largest biggest greatest lowest smallest fewest least most second third runner"
              " president director head boss chair chairman leader chief ceo secretary minister executive"
              # …and for a line of the reference list, a page, a name or a definition ("What is the

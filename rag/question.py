@@ -532,6 +532,9 @@ def _words(alternatives: str) -> str:
     return fold(rf"\b({alternatives})\b")  # questions are read without accents
 
 
+# A keyword query: no word that asks, up to where it is read ("eu victims total 2018").
+_KEYWORD = "|^(?!.*" + _words(r"what|when|where|which|who|whom|whose|why|how|qué|cuándo|dónde|cuál|quién|por qué|cómo") + ").*"
+
 # The kinds of fact a question asks for, by the words that ask. Within a group the first
 # match wins; a kind in _ONLY replaces all others (the last such match wins).
 _ASKS = (
@@ -543,8 +546,12 @@ _ASKS = (
                       r"presupuesto|cuánto dinero")),
      # "the population of Cuba" is a number; "What population is most affected?" is a group
      ("age", _words(r"how old|what age|qué edad|cuántos años tiene")),  # a number, named so in a refusal
+     # …and a keyword query by the plural alone ("north america victims numbers", "eu victims
+     # total 2018"), not by "figure", which may be a chart; a question asking what, when or
+     # which says what it asks ("When did UNODC publish the latest statistics?").
      ("number", _words(r"how many|how much|how large|how big|number of|population of|what is the population|inhabitants|"
-                       r"cuántos|cuántas|cuánto|número|población de"))),
+                       r"cuántos|cuántas|cuánto|número|población de")
+      + _KEYWORD + _words(r"numbers|figures|stats|statistics|totals?|números|cifras|estadísticas"))),
     # A keyword query asks for a date by the word alone ("gaatw report year cambodians"), not
     # a rate ("per year") or a span ("the last year").
     # "exact date the Netherlands accepted the protocol" is not answered by its year.

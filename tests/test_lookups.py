@@ -15,6 +15,28 @@ def test_when_opening_a_clause_asks_for_no_date():
     assert "date" not in question_cues("which us presidents time is when social programs started getting cut")
 
 
+def test_a_keyword_query_asks_for_a_number_by_a_plural_alone():
+    assert question_cues("north america victims numbers") == question_cues("eu victims total 2018") == {"number"}
+    assert question_cues("cifras de victimas en europa") == {"number"}
+    # a question that says what it asks, and a "figure" that may be a chart, ask no number by it
+    assert question_cues("When did UNODC publish the report containing the latest statistics?") == {"date"}
+    assert question_cues("what figures does unodc give") == set() == question_cues("figure forms of exploitation title")
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("north america victims numbers", "5,735"),
+    ("Western Europe victims numbers", "4,388"),  # not the EU's 14,145, whose sentence names no Western Europe
+])
+def test_a_keyword_query_for_a_regions_numbers_gets_that_regions_figure(pipeline, question, expected):
+    a = pipeline.ask(question)
+    assert not a.abstained and expected in a.answer, (a.notice, a.answer)
+
+
+def test_a_keyword_query_for_a_region_the_report_gives_no_figure_for_is_refused(pipeline):
+    a = pipeline.ask("south asia victims numbers")  # Afghanistan is on a list, with no number
+    assert a.abstained, a.answer
+
+
 def test_two_common_words_run_together_are_a_word_not_a_name(pipeline):
     assert compound("undercount") and not compound("canessa")
     assert "Undercount" not in pipeline.reader.read("global victim undercount reason").text
