@@ -104,8 +104,13 @@ RETRY_RANKS, RETRY_WITHIN = 6, 0.3
 # mostly missing from the report ("in 2020", "slogan").
 RETRY_REASONS = {"no_fact", "off_topic", "unsaid"}
 KEEP_WITHIN = 0.10  # a second sentence must score within this of the best one
+# A page asked for: "what page", "page number", or in a keyword query the word alone ("page of
+# the section on cuba", "smuggling section page"), not before a page's number ("the chapter
+# that starts on pg 9").
 _ASKS_PAGE = re.compile(r"\b(what|which|wat)\s+(page|pg)\b|\b(page|pg)\s+(number|no|#)|\bon what page\b"
-                        r"|\b(qu[eé]|cu[aá]l)\s+p[aá]gina\b", re.I)
+                        r"|\b(qu[eé]|cu[aá]l)\s+p[aá]gina\b"
+                        r"|^(?!.*\b(what|which|whats|when|where|who|why|how|qu[eé]|cu[aá]l|d[oó]nde|cu[aá]ndo)\b)"
+                        r".*\b(page|pg|p[aá]gina)\b(?!\s*\d)", re.I)
 _PAGE_LINE = re.compile(r":\s*page \d+\.?\s*$")
 PAGE_LEADS = {"en": "On page {page}, ", "es": "En la página {page}, "}
 COUNT_LEADS = {"en": "The report's reference list has {n} entries. The last reads: ",

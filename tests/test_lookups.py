@@ -56,6 +56,14 @@ def test_a_typed_page_number_picks_the_contents_line(pipeline, question, line):
     assert not a.abstained and line in a.citations[0].quote
 
 
+@pytest.mark.parametrize("question, page", [("page of the section on cuba", "On page 12,"),
+                                            ("palantir page", "On page 13,"),
+                                            ("Which page talks about Palantir?", "On page 13,")])
+def test_a_page_asked_for_in_a_keyword_query_leads_the_answer(pipeline, question, page):
+    a = pipeline.ask(question)
+    assert not a.abstained and a.answer.startswith(page), (a.notice, a.answer)
+
+
 @pytest.mark.parametrize("question, lead", [("how many refernces r listed at the end", "has 16 entries"),
                                             ("how many sources does the report cite", "has 16 entries"),
                                             ("cuantas referencias tiene el informe", "tiene 16 entradas")])
