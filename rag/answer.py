@@ -27,7 +27,7 @@ from .needs import ASKS_DIFFERENCE, needs_of
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import members
 from .lexicon import YEAR, fold, tokenize, words_of
-from .question import cue_spans, has_cue, language, question_cues, spanish_terms
+from .question import KEYWORD_QUERY, cue_spans, has_cue, language, question_cues, spanish_terms
 from .read import related
 from .retrieve import Passage, asked_captions, asked_reference, asked_sections, counts_references, named_section
 from .thread import Thread, thread_bonus
@@ -109,8 +109,7 @@ KEEP_WITHIN = 0.10  # a second sentence must score within this of the best one
 # that starts on pg 9").
 _ASKS_PAGE = re.compile(r"\b(what|which|wat)\s+(page|pg)\b|\b(page|pg)\s+(number|no|#)|\bon what page\b"
                         r"|\b(qu[eé]|cu[aá]l)\s+p[aá]gina\b"
-                        r"|^(?!.*\b(what|which|whats|when|where|who|why|how|qu[eé]|cu[aá]l|d[oó]nde|cu[aá]ndo)\b)"
-                        r".*\b(page|pg|p[aá]gina)\b(?!\s*\d)", re.I)
+                        rf"|{KEYWORD_QUERY}.*\b(page|pg|p[aá]gina)\b(?!\s*\d)", re.I)
 _PAGE_LINE = re.compile(r":\s*page \d+\.?\s*$")
 PAGE_LEADS = {"en": "On page {page}, ", "es": "En la página {page}, "}
 COUNT_LEADS = {"en": "The report's reference list has {n} entries. The last reads: ",

@@ -532,8 +532,9 @@ def _words(alternatives: str) -> str:
     return fold(rf"\b({alternatives})\b")  # questions are read without accents
 
 
-# A keyword query: no word that asks, up to where it is read ("eu victims total 2018").
-_KEYWORD = "|^(?!.*" + _words(r"what|when|where|which|who|whom|whose|why|how|qué|cuándo|dónde|cuál|quién|por qué|cómo") + ").*"
+# A keyword query: no word that asks ("eu victims total 2018", "smuggling section page").
+KEYWORD_QUERY = ("^(?!.*" + _words(r"what|whats|when|where|which|who|whom|whose|why|how|qué|cuándo|dónde|cuál|quién|"
+                                  r"por qué|cómo") + ")")
 
 # The kinds of fact a question asks for, by the words that ask. Within a group the first
 # match wins; a kind in _ONLY replaces all others (the last such match wins).
@@ -551,7 +552,7 @@ _ASKS = (
      # which says what it asks ("When did UNODC publish the latest statistics?").
      ("number", _words(r"how many|how much|how large|how big|number of|population of|what is the population|inhabitants|"
                        r"cuántos|cuántas|cuánto|número|población de")
-      + _KEYWORD + _words(r"numbers|figures|stats|statistics|totals?|números|cifras|estadísticas"))),
+      + "|" + KEYWORD_QUERY + ".*" + _words(r"numbers|figures|stats|statistics|totals?|números|cifras|estadísticas"))),
     # A keyword query asks for a date by the word alone ("gaatw report year cambodians"), not
     # a rate ("per year") or a span ("the last year").
     # "exact date the Netherlands accepted the protocol" is not answered by its year.
