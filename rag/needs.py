@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from .chunk import names_in
 from .lexicon import YEAR, fold, stemmer, terms_of, tokenize
 from .places import countries, members
-from .question import asked_entity, cognates, counted, question_cues, spanish_terms
+from .question import COUNT_WORDS, asked_entity, cognates, counted, question_cues, spanish_terms
 from .read import adverbs, is_name, phrasal, sayings, spanish_word
 from .retrieve import asked_reference, asked_sections
 from .senses import PARTICLES
@@ -39,7 +39,7 @@ from .senses import PARTICLES
 # nothing: "How many traffickers were convicted?" is not about any sentence saying "trafficking".
 COMMON_IDF = 1.5
 # Words that ask for a kind of fact rather than name a topic ("what share", "who heads").
-CUE_WORDS = (" percent percentage share proportion fraction number numbers stats statistics total totals year date many much time long money"
+CUE_WORDS = (" percent percentage share proportion fraction number year date many much time long money"
              " highest largest biggest greatest lowest smallest fewest least most second third runner"
              " president director head boss chair chairman leader chief ceo secretary minister executive"
              # …and for a line of the reference list, a page, a name or a definition ("What is the
@@ -53,7 +53,7 @@ CUE_WORDS = (" percent percentage share proportion fraction number numbers stats
 # …or how two things differ ("trafficking vs smuggling", "whats the diff", "diferencia entre
 # trata y trafico"): these words ask, they are no topic the report would have to use.
 DIFFERENCE_WORDS = ("difference", "differences", "diff", "differ", "differs", "different", "distinguish", "versus", "vs")
-CUE_WORDS += " " + " ".join(DIFFERENCE_WORDS)
+CUE_WORDS += " " + " ".join(DIFFERENCE_WORDS + COUNT_WORDS)
 ASKS_DIFFERENCE = re.compile(rf"\b({'|'.join(DIFFERENCE_WORDS)}|distinguish\w*|same( thing)? as|diferencias?|diferente|"
                              r"distint[oa]s?)\b", re.I)
 

@@ -532,6 +532,9 @@ def _words(alternatives: str) -> str:
     return fold(rf"\b({alternatives})\b")  # questions are read without accents
 
 
+# The plurals a keyword query asks for a count by ("north america victims numbers"); words that
+# ask, no topic a sentence must meet (``needs.CUE_WORDS``).
+COUNT_WORDS = ("numbers", "figures", "stats", "statistics", "total", "totals")
 # A keyword query: no word that asks ("eu victims total 2018", "smuggling section page").
 KEYWORD_QUERY = ("^(?!.*" + _words(r"what|whats|when|where|which|who|whom|whose|why|how|qué|cuándo|dónde|cuál|quién|"
                                   r"por qué|cómo") + ")")
@@ -552,7 +555,7 @@ _ASKS = (
      # which says what it asks ("When did UNODC publish the latest statistics?").
      ("number", _words(r"how many|how much|how large|how big|number of|population of|what is the population|inhabitants|"
                        r"cuántos|cuántas|cuánto|número|población de")
-      + "|" + KEYWORD_QUERY + ".*" + _words(r"numbers|figures|stats|statistics|totals?|números|cifras|estadísticas"))),
+      + "|" + KEYWORD_QUERY + ".*" + _words("|".join(COUNT_WORDS) + "|números|cifras|estadísticas"))),
     # A keyword query asks for a date by the word alone ("gaatw report year cambodians"), not
     # a rate ("per year") or a span ("the last year").
     # "exact date the Netherlands accepted the protocol" is not answered by its year.
