@@ -310,11 +310,14 @@ def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
     met = {s for s in needs.topic if any(same(x, s) for x in found)}
     # A figure's topic word that the report uses ("rescue", "ratify") is met only by itself: a
     # figure beside a synonym ("saved") is another figure. A name the report never uses is
-    # met by no other word, only by its own other spellings.
-    missing = [w for w in (needs.unknown if needs.cues & VALUE_CUES else needs.words) if terms_of(w)[0] not in met]
+    # met by no other word, only by its own other spellings. A phrasal verb is no word the
+    # report uses, whatever its verb alone is ("come out": "come").
+    missing = [w for w in needs.words if terms_of(w)[0] not in met
+               and (not needs.cues & VALUE_CUES or w in needs.unknown or " " in w)]
     # A sentence may put a topic word another way: a WordNet sense of it ("kids": "children",
-    # "accuse": "alleged"), never for a name.
-    found |= terms & {x for w in missing if not (w in needs.unknown and is_name(w)) for x in related(terms_of(w)[0])}
+    # "accuse": "alleged"), never for a name, nor the senses of a phrasal verb's verb alone.
+    found |= terms & {x for w in missing if not (w in needs.unknown and is_name(w)) and " " not in w
+                      for x in related(terms_of(w)[0])}
     # …or a verb that shares a sense of a phrasal verb ("kicked out": "deported"; ``needs.topic_words``).
     if forms := frozenset().union(*(phrasal(*w.split(" ", 1)) or () for w in missing if " " in w)):
         found |= {x[0] for w in re.findall(_WORD, t.sentences[i].text.lower()) if w in forms and (x := terms_of(w))}

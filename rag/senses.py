@@ -12,6 +12,7 @@ Loading WordNet takes ~5 s and ~350 MB, so both tables are made once, over the E
 from __future__ import annotations
 
 import math
+import re
 
 # WordNet lists a word's senses commonest first; past the third they are rare ones that
 # relate nearly anything: "respond" is "say" and "state" only in its fifth, "grown" is
@@ -20,6 +21,16 @@ SENSES = 3
 # Words at least this common (zipf) in English make the table: 28,000 words, 1.6 MB;
 # "toiling" (2.6) and "youngsters" (3.6) are in it, "shaver" (2.4) is not.
 RELATED_ZIPF = 2.5
+# Verbs this common say little by themselves ("become" 5.4, "cause" 5.35, "make" 6.1); the verbs
+# a phrasal verb's definitions are written in below it carry its sense ("issue" 5.2, "appear" 4.85,
+# "publish" 4.1).
+LIGHT_VERB_ZIPF = 5.3
+
+
+def zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
 
 
 def make_senses(stem, international: set[str]) -> dict:
@@ -106,6 +117,10 @@ def phrasals_of(net, stem, words: list[str]) -> dict[str, list[str]]:
         senses = net.synsets(name, pos="v")
         near = {n for k, v in enumerate(senses) for g in (v, *(v.hyponyms() if k < SENSES else ()))
                 for n in (x.name() for x in g.lemmas()) if n.isalpha() and n.islower() and n not in (verb, particle)}
+        # …and the verbs its definitions are written in: "come out" is "be issued or published",
+        # a sense whose only other name is "appear"; not the light ones ("become visible").
+        near |= {b for v in senses for w in re.findall(r"[a-z]+", v.definition())
+                 if (b := morphy(w, "v")) and b in written and b not in (verb, particle) and zipf(b) < LIGHT_VERB_ZIPF}
         near = {w for n in near for w in written.get(n, ())}
         for form in {verb} | forms.get(verb, set()):
             out.setdefault(f"{stem(form)} {particle}", set()).update(near)
