@@ -76,7 +76,14 @@ _OPINION = re.compile(
 _ADVICE = re.compile(
     r"^(should|shall|must) (i|we|my|our)\b|\b(what|how|who) (should|can|do|could|must) (i|we)\b|\bwhat to do\b"
     r"|^should (the|a|an|we|they|people|governments?|countries|[A-Z]\w*)\b"
-    r"|\b(debo|deberia|debemos|deberiamos|que hago|que hacemos|que puedo hacer|a quien (llamo|acudo|puedo))\b", re.I)
+    # …or asked with a verb of advising, of the bot ("what do you recommend", "advise me", "any
+    # tips for me", "que me recomiendas"), or of what the asker should do ("which charity i should
+    # donate to"); the report's own are asked of it ("what does the report recommend")
+    r"|\b(you|u) (would |could |can )?(recommend|suggest|advise)\b|\b(recommend|suggest|advise) (me|us)\b"
+    r"|\b(your|ur|any) (suggestions?|advice|tips?|recommendations?) (for|on) (me|us|which|what|how|where|who)\b"
+    r"|\bi (should|ought to|shall)\b"
+    r"|\b(debo|deberia|debemos|deberiamos|que hago|que hacemos|que puedo hacer|a quien (llamo|acudo|puedo))\b"
+    r"|\b(recomiendas|aconsejas|sugieres|me (recomienda|aconseja|sugiere)|nos (recomienda|aconseja|sugiere)s?)\b", re.I)
 
 # "What did Marco Rubio reply?" asks for his words: a quote that names him ("… figures such as
 # Senators Marco Rubio and Robert Menendez," the Cuban Foreign Ministry said) is not them. The
