@@ -520,12 +520,14 @@ def counted(question: str) -> str:
     ('NGOs', 'countries')
     >>> counted("How many times has it grown?"), counted("¿Cuántas ONG firmaron el Protocolo?")
     ('', 'NGOs')
+    >>> counted("cuantas ong firmaron el protocolo")  # typed in lower case, still the acronym
+    'NGOs'
     """
     m = re.search(r"\b(?:how many|cuant[oa]s) (?:of (?:the|them|those) |de (?:l[oa]s|ell[oa]s) )?(\w[\w-]*)", fold(question), re.I)
     # "how many times" asks for a multiple, "how many years" for a span: not a thing counted
     if not m or re.fullmatch(r"times|days|weeks|months|years|decades|more|fewer|less|veces|días|años|meses", m.group(1), re.I):
         return ""
-    return _ACRONYMS_ES.get(m.group(1), m.group(1))
+    return _ACRONYMS_ES.get(m.group(1).upper(), m.group(1))
 
 
 def _words(alternatives: str) -> str:
