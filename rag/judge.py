@@ -634,15 +634,6 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     # The sentences that have the kind's noun are the ones that must name it ("… and even U.S.
     # congressmen involved …" is not answered by "Romina Canessa" in the next sentence).
     kind, noun = needs.entity
-    # "who is the un special rapporteur": a kind of person the report never speaks of, in any
-    # words near the chosen sentences, is none it names (whoever else those sentences name). A
-    # word near it in meaning meets it, as one the report uses is met ("lawmakers": "congressmen"
-    # 0.66, WORD_MATCH). Not a kind of body: the report names its bodies by words MiniLM does not
-    # relate ("brigade": "Contingent" 0.19).
-    if kind == "person" and not needs.lookup and noun in needs.unknown and not any(
-            about(j, dataclasses.replace(needs, cues=frozenset(), topic=frozenset(terms_of(noun)), words=(noun,), unknown=()),
-                  t, like) for j in around(chosen, t)):
-        return "unknown", {"what": noun}
     if kind and not needs.lookup and not any(
             offers(c.index, needs, query, t) for c in (kind != "place" and with_noun(chosen, noun, t) or chosen)):
         return ("unnamed_kind", {"what": noun}) if kind != "place" else ("no_fact", {"cue": cue_names({"place"}, lang)})
