@@ -345,6 +345,16 @@ def test_a_misspelt_name_is_mended_not_refused(pipeline):
     assert c.abstained and "Chile" in c.query
 
 
+def test_a_runner_up_answers_a_figure_asked_with_a_word_the_report_never_uses(pipeline):
+    # "piece" is no word of the report's; the best sentences are reference-list lines with no date
+    a = pipeline.ask("when was the ips piece on us trafficking published")
+    assert not a.abstained and "August 2019" in a.answer, (a.notice, a.answer)
+    # …but a speaker's question keeps to its best sentence: the State Department's finding is
+    # no response to Cuba ("respond" is no word of the report's)
+    b = pipeline.ask("how did the us govt respond to cubas statement")
+    assert b.abstained, b.answer
+
+
 def test_common_questions_get_substance_not_metadata_or_junk(pipeline):
     a = pipeline.ask("What is human trafficking?")
     assert not a.abstained and not {c.section for c in a.citations} & {"Cover", "Credits"}, a.answer
