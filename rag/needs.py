@@ -31,7 +31,7 @@ from .chunk import names_in
 from .lexicon import YEAR, fold, stemmer, terms_of, tokenize
 from .places import countries, members
 from .question import COUNT_WORDS, asked_entity, cognates, counted, question_cues, spanish_terms
-from .read import adverbs, is_name, phrasal, sayings, spanish_word
+from .read import adverbs, describings, is_name, phrasal, sayings, spanish_word
 from .retrieve import asked_reference, asked_sections
 from .senses import PARTICLES
 
@@ -148,7 +148,9 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
     stance = "opinion" if _OPINION.search(folded) else "advice" if _ADVICE.search(folded) else ""
     years = tuple(n for n in names if YEAR.fullmatch(n))
     named = tuple(n for n in names if not YEAR.fullmatch(n))
-    asked = set(tokenize([" ".join(named) + CUE_WORDS])[0])
+    # …and words of describing ("how does the report label polaris"): they ask how it is put
+    described = " ".join(w for w in re.findall(r"[a-z]+", query.lower()) if w in describings())
+    asked = set(tokenize([" ".join(named) + CUE_WORDS + " " + described])[0])
     terms = spanish_terms(query, idf) if e5 else set(tokenize([query])[0])
     # A year is checked as one ("not_year"), not as a topic a figure's sentence may meet alone;
     # an adverb says how, not what ("what did he say about cuba specifically").

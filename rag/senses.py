@@ -39,6 +39,7 @@ def make_senses(stem, international: set[str]) -> dict:
     words = common_words()
     return {"related": related_of(net, stem, words), "names": names_of(forms, international), "adverbs": adverbs_of(forms),
             "phrases": phrases_of(net), "phrasals": phrasals_of(net, stem, words), "sayings": sayings_of(net, words),
+            "describings": describings_of(net, words),
             **kinds_of(net, words)}
 
 
@@ -53,6 +54,21 @@ def sayings_of(net, words: list[str]) -> list[str]:
                for pos, p in (("verb", "v"), ("noun", "n")) for s in net.synsets(w, pos=p)[:SENSES]):
             out.append(w)
     return out
+
+
+def describings_of(net, words: list[str]) -> list[str]:
+    """Words (as typed) one of whose SENSES commonest senses as a verb is to label, describe,
+    portray or characterise something, or a kind of one of those: "label", "portrayed",
+    "depicts", "dubbed", "termed", "branded". "How does the report label Polaris" asks how the
+    report puts it, as "describe" does; no sentence need say "label". ``words``: ``common_words``."""
+    roots = [net.synset(n) for n in ("label.v.01", "describe.v.01", "portray.v.01", "qualify.v.06")]
+    tree, todo = set(roots), list(roots)
+    while todo:
+        for h in todo.pop().hyponyms():
+            if h not in tree:
+                tree.add(h)
+                todo.append(h)
+    return [w for w in words if any(s in tree for s in net.synsets(w, pos="v")[:SENSES])]
 
 
 def phrases_of(net) -> dict[str, list[str]]:

@@ -139,6 +139,8 @@ def test_a_greeting_alone_has_nothing_to_look_up(pipeline, question):
     ("when did ips put out its report", "2019"),
     # …a known verb's too ("come"), met by a verb its sense is defined by: "be issued or published"
     ("what year did the gaatw report come out", "2011"),
+    # a word of describing asks how the report puts it, as "describe" does (WordNet: a kind of labelling)
+    ("how does the report label polaris", "ultra-conservative"),
 ])
 def test_the_reports_words_typed_as_synonyms_still_answer(pipeline, question, expected):
     a = pipeline.ask(question)
