@@ -564,14 +564,17 @@ def _casing(texts: Iterable[str]) -> dict[str, str]:
 
 
 def _names_only(casing: dict[str, str]) -> dict[str, str]:
-    """Of the words the report capitalises, its names: acronyms and words rarer than NAME_ZIPF.
+    """Of the words the report capitalises, its names: acronyms, words rarer than NAME_ZIPF, and
+    words that are only ever names however often they are written (``proper``: "Mediterranean"
+    4.0; "Protocol" is also a word).
 
-    >>> _names_only({"palermo": "Palermo", "unodc": "UNODC", "protocol": "Protocol"})
-    {'palermo': 'Palermo', 'unodc': 'UNODC'}
+    >>> _names_only({"palermo": "Palermo", "unodc": "UNODC", "protocol": "Protocol", "mediterranean": "Mediterranean"})
+    {'palermo': 'Palermo', 'unodc': 'UNODC', 'mediterranean': 'Mediterranean'}
     """
     from wordfreq import zipf_frequency
 
-    return {low: form for low, form in casing.items() if form.isupper() or zipf_frequency(low, "en") < NAME_ZIPF}
+    return {low: form for low, form in casing.items()
+            if form.isupper() or zipf_frequency(low, "en") < NAME_ZIPF or low in proper()}
 
 
 def _phrases(texts: list[str], titled: dict[str, str]) -> dict[str, str]:

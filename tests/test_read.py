@@ -32,6 +32,9 @@ def test_names_typed_in_lower_case_are_read_as_names(pipeline):
     # a city whose name is often written but only ever a name is a place; one that is a word is not
     assert "London" in r.read("how many victims in london").text and "Washington" in r.read("did washington sign").text
     assert "Nice" not in r.read("how many victims in nice").text
+    # a word the report capitalises that is only ever a name, however common: "Mediterranean" (4.0)
+    assert "Mediterranean" in r.read("how many migrants drowned in the mediterranean").text
+    assert "Protocol" not in r.read("when was the protocol signed").text  # also a word
 
 
 def test_lower_case_places_the_report_never_names_are_refused(pipeline):
