@@ -149,12 +149,11 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
     years = tuple(n for n in names if YEAR.fullmatch(n))
     named = tuple(n for n in names if not YEAR.fullmatch(n))
     # …and words of describing ("how does the report label polaris"): they ask how it is put
-    described = " ".join(w for w in re.findall(r"[a-z]+", query.lower()) if w in describings())
-    asked = set(tokenize([" ".join(named) + CUE_WORDS + " " + described])[0])
+    asked = set(tokenize([" ".join(named) + CUE_WORDS])[0]) | stems_among(query, describings())
     terms = spanish_terms(query, idf) if e5 else set(tokenize([query])[0])
     # A year is checked as one ("not_year"), not as a topic a figure's sentence may meet alone;
     # an adverb says how, not what ("what did he say about cuba specifically").
-    how = set(tokenize([" ".join(w for w in re.findall(r"[a-z]+", query.lower()) if w in adverbs())])[0])
+    how = stems_among(query, adverbs())
     topic = frozenset(x for x in terms - asked - how if idf.get(x, math.inf) >= COMMON_IDF and not YEAR.fullmatch(x))
     words = () if e5 else topic_words(query, topic)
     unknown = tuple(w for w in words if terms_of(w)[0] not in idf)
@@ -168,6 +167,15 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
                  "" if (thing := counted(asks)).lower() in adverbs() else thing, stance,
                  bool(asked_reference(query) or asked_sections(query)), speakers_of(query),
                  entity_of(asks, idf) if lang == "en" else ("", ""))
+
+
+def stems_among(query: str, words: frozenset[str]) -> set[str]:
+    """The stems of the words of ``query`` that are among ``words`` (lower case).
+
+    >>> sorted(stems_among("How does it Label them, specifically?", frozenset({"label", "specifically"})))
+    ['label', 'specif']
+    """
+    return set(tokenize([" ".join(w for w in re.findall(r"[a-z]+", query.lower()) if w in words)])[0])
 
 
 def topic_words(query: str, topic: frozenset[str]) -> tuple[str, ...]:
