@@ -24,7 +24,7 @@ from .chunk import names_in
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import countries, members, region_names, spellings
 from .lexicon import NAME_STOP, YEAR, fold, stemmer, terms_of, tokenize, words_of
-from .needs import COMMON_IDF, Needs, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
+from .needs import COMMON_IDF, Needs, stems_among, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
 from .question import cognates, cue_spans, has_cue
 from .read import adverbs, is_city, is_name, only_filler, phrasal, phrases, related, sayings, zipf
 
@@ -290,8 +290,7 @@ def adverbs_in(text: str) -> frozenset[str]:
     >>> sorted(adverbs_in("Likewise, the Ministry said"))
     ['likewis']
     """
-    stem = stemmer().stemWord
-    return frozenset(stem(w) for w in re.findall(r"[a-z]+", text.lower()) if w in adverbs())
+    return frozenset(stems_among(text, adverbs()))
 
 
 def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:

@@ -61,14 +61,21 @@ def describings_of(net, words: list[str]) -> list[str]:
     portray or characterise something, or a kind of one of those: "label", "portrayed",
     "depicts", "dubbed", "termed", "branded". "How does the report label Polaris" asks how the
     report puts it, as "describe" does; no sentence need say "label". ``words``: ``common_words``."""
-    roots = [net.synset(n) for n in ("label.v.01", "describe.v.01", "portray.v.01", "qualify.v.06")]
-    tree, todo = set(roots), list(roots)
-    while todo:
-        for h in todo.pop().hyponyms():
-            if h not in tree:
-                tree.add(h)
-                todo.append(h)
+    tree = closure([net.synset(n) for n in ("label.v.01", "describe.v.01", "portray.v.01", "qualify.v.06")],
+                   lambda s: s.hyponyms())
     return [w for w in words if any(s in tree for s in net.synsets(w, pos="v")[:SENSES])]
+
+
+def closure(roots: list, step) -> set:
+    """``roots`` and every synset reached from them by ``step`` (a synset -> its next ones), again
+    and again: all the kinds of a sense (``hyponyms``), or all that a sense is a kind of."""
+    seen, todo = set(roots), list(roots)
+    while todo:
+        for h in step(todo.pop()):
+            if h not in seen:
+                seen.add(h)
+                todo.append(h)
+    return seen
 
 
 def phrases_of(net) -> dict[str, list[str]]:
@@ -158,13 +165,7 @@ def kinds_of(net, words: list[str]) -> dict[str, list[str]]:
     person, body = net.synset("person.n.01"), net.synset("organization.n.01")
 
     def above(s) -> set:
-        seen, todo = {s}, [s]
-        while todo:
-            for h in (x := todo.pop()).hypernyms() + x.instance_hypernyms():
-                if h not in seen:
-                    seen.add(h)
-                    todo.append(h)
-        return seen
+        return closure([s], lambda x: x.hypernyms() + x.instance_hypernyms())
 
     words = words + sorted({n.replace("_", " ") for s in net.all_synsets("n") for n in (x.name() for x in s.lemmas())
                      if n.islower() and 2 <= n.count("_") + 1 <= 3 and n.replace("_", "").isalpha()})
