@@ -26,7 +26,7 @@ from .places import countries, members, region_names, spellings
 from .lexicon import NAME_STOP, YEAR, fold, stemmer, terms_of, tokenize, words_of
 from .needs import COMMON_IDF, Needs, stems_among, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
 from .question import cognates, cue_spans, has_cue
-from .read import adverbs, is_city, is_name, only_filler, phrasal, phrases, related, sayings, zipf
+from .read import adverbs, documents, is_city, is_name, only_filler, phrasal, phrases, related, sayings, zipf
 
 if TYPE_CHECKING:
     from .answer import Tables
@@ -293,6 +293,9 @@ def adverbs_in(text: str) -> frozenset[str]:
     return frozenset(stems_among(text, adverbs()))
 
 
+REFERENCE_SECTION = "References"  # the reference list's section, as ``clean.clean`` heads it
+
+
 def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
     """The stems of sentence ``i`` that stand for the question's topic: its topic terms, a stem
     that begins one of them or that one begins ("editor": "edited"; a Spanish "dirección":
@@ -317,6 +320,10 @@ def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
     # "accuse": "alleged"), never for a name, nor the senses of a phrasal verb's verb alone.
     found |= terms & {x for w in missing if not (w in needs.unknown and is_name(w)) and " " not in w
                       for x in related(terms_of(w)[0])}
+    # An item of the reference list is a document, whatever the question calls it ("paper",
+    # "study", "piece"; ``read.documents``).
+    if t.sentences[i].section == REFERENCE_SECTION:
+        found |= {terms_of(w)[0] for w in missing if w.lower() in documents()}
     # …or a verb that shares a sense of a phrasal verb ("kicked out": "deported"; ``needs.topic_words``).
     if forms := frozenset().union(*(phrasal(*w.split(" ", 1)) or () for w in missing if " " in w)):
         found |= {x[0] for w in re.findall(_WORD, t.sentences[i].text.lower()) if w in forms and (x := terms_of(w))}

@@ -272,7 +272,7 @@ def _make_international() -> list[str]:
 # The word lists and the gazetteer take ~3 s to make from their packages and ~0.2 s to read
 # back: they are kept in a JSON file beside the index (``use_cache``), remade when a package or
 # a setting they depend on changes.
-LEXICON_FORMAT = 16
+LEXICON_FORMAT = 17
 _cache_path: Path | None = None
 
 
@@ -413,6 +413,12 @@ def sayings() -> frozenset[str]:
 def describings() -> frozenset[str]:
     """Words that ask how something is described (``senses.describings_of``): "label", "portrayed"."""
     return frozenset(_lexicon()["describings"])
+
+
+@functools.lru_cache(maxsize=1)
+def documents() -> frozenset[str]:
+    """Words for a kind of document (``senses.documents_of``): "paper", "study", "article"."""
+    return frozenset(_lexicon()["documents"])
 
 
 @functools.lru_cache(maxsize=1)

@@ -39,7 +39,7 @@ def make_senses(stem, international: set[str]) -> dict:
     words = common_words()
     return {"related": related_of(net, stem, words), "names": names_of(forms, international), "adverbs": adverbs_of(forms),
             "phrases": phrases_of(net), "phrasals": phrasals_of(net, stem, words), "sayings": sayings_of(net, words),
-            "describings": describings_of(net, words),
+            "describings": describings_of(net, words), "documents": documents_of(net, words),
             **kinds_of(net, words)}
 
 
@@ -64,6 +64,23 @@ def describings_of(net, words: list[str]) -> list[str]:
     tree = closure([net.synset(n) for n in ("label.v.01", "describe.v.01", "portray.v.01", "qualify.v.06")],
                    lambda s: s.hyponyms())
     return [w for w in words if any(s in tree for s in net.synsets(w, pos="v")[:SENSES])]
+
+
+def documents_of(net, words: list[str]) -> list[str]:
+    """Nouns (as typed) one of whose SENSES commonest senses is a kind of document, writing or
+    publication: "paper", "study", "article", "report", "piece". An item of the reference list is
+    one ("gaatw smuggling paper is which reference" is met by "- (10) GAATW. \"Smuggling and
+    Trafficking…\""), whatever word the question gives it. Only words WordNet has as nouns
+    more often than as verbs: "cancel" (5 verb senses, 1 noun) is no document in "when did they
+    cancel it", nor "will" (3 and 3). ``words``: ``common_words``."""
+    tree = closure([net.synset(n) for n in ("document.n.01", "writing.n.02", "publication.n.01",
+                                            "written_communication.n.01")], lambda s: s.hyponyms())
+    out = []
+    for w in words:
+        nouns = net.synsets(w, pos="n")
+        if len(nouns) > len(net.synsets(w, pos="v")) and any(s in tree for s in nouns[:SENSES]):
+            out.append(w)
+    return out
 
 
 def closure(roots: list, step) -> set:

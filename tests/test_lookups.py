@@ -76,3 +76,20 @@ def test_the_reference_list_is_counted_by_its_length(pipeline, question, lead):
 def test_a_reference_by_number_is_not_a_count(pipeline):
     a = pipeline.ask("who published reference 4")
     assert not a.abstained and "entries" not in a.answer and "IPS" in a.answer
+
+
+@pytest.mark.parametrize("question, item", [("gaatw smuggling and trafficking paper is which reference", "(10)"),
+                                            ("which ref number is the european commission study on data collection", "(6)")])
+def test_a_reference_asked_for_by_what_kind_of_document_it_is(pipeline, question, item):
+    # "paper" and "study" are no words of the report's; a reference item is a document whatever
+    # the question calls it (WordNet: a kind of document, writing or publication)
+    a = pipeline.ask(question)
+    assert not a.abstained and a.citations[0].quote.startswith(f"- {item}"), (a.notice, a.answer)
+
+
+def test_a_document_word_is_met_by_reference_items_only():
+    from rag.read import documents
+
+    assert {"paper", "study", "article", "report"} <= documents()
+    # more often a verb than a noun: "when did the un cancel world day" is a false premise
+    assert not {"cancel", "will", "play"} & documents()
