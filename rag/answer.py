@@ -21,7 +21,7 @@ import numpy as np
 from .chunk import Chunk, Sentence, names_in, overlapping, overlapping_in_doc, per_doc  # noqa: F401  (Chunk: suggest()'s doctest)
 from .cite import Citation, budgets, frame, make_citation, source_of, trim
 from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, WHY, near_terms, places_in, sentence_covers, stemmed_words,
-                    unanswered, unasked, uncovered)
+                    runs_on, unanswered, unasked, uncovered, unquoted)
 from .load import Reference  # noqa: F401  (Tables.references)
 from .needs import ASKS_DIFFERENCE, needs_of
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
@@ -444,13 +444,27 @@ def with_beside(chosen: list[Scored], t: Tables, cue: str) -> list[Scored]:
     or after the quote that names its speaker ("…Ghada Waly called on…" / "Millions of
     women…"), "which region comes second" by the one after the first ("It is followed by…")."""
     best = t.sentences[chosen[0].index]
-    for k in BESIDE_FOR[cue]:
+    # A quote that runs on is said by whoever is named where it ends, not before it ("… R.
+    # Kelly …" / "\"We know that the United States is …" / "… girls,\" Canessa told IPS.").
+    after = cue == "agent" and runs_on(best.text)
+    for k in sorted(BESIDE_FOR[cue], key=lambda k: (k < 0, abs(k))) if after else BESIDE_FOR[cue]:
         i = chosen[0].index + k
         if 0 <= i < len(t.sentences) and t.sentences[i].doc_id == best.doc_id \
-                and t.sentences[i].section == best.section and has_cue(t.sentences[i].text, cue):
+                and t.sentences[i].section == best.section and has_cue(said_by(t.sentences[i].text, cue), cue):
             extra = Scored(i, chosen[0].passage, chosen[0].score)
             return sorted([chosen[0], extra], key=lambda x: x.index) + [c for c in chosen[1:] if c.index != i]
     return chosen
+
+
+def said_by(text: str, cue: str) -> str:
+    """Where in ``text`` the fact of kind ``cue`` may stand: a quote's speaker stands outside it
+    ("\"We know that the United States is a source…\" / \"…,\" Canessa told IPS."): a name
+    inside the quote is what was said, not who said it.
+
+    >>> said_by('"We know that the United States is a source', "agent"), said_by('"It is", Canessa said', "date")
+    ('', '"It is", Canessa said')
+    """
+    return unquoted(text) if cue == "agent" else text
 
 
 def _continuation(best: Scored, t: Tables) -> Scored | None:
@@ -597,7 +611,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
         # "who said that" asks who said the best sentence: a name in another one (the "U.S." of
         # the next paragraph) is not its speaker.
         for cue in needs.cues & set(BESIDE_FOR):
-            if chosen and not has_cue(t.sentences[chosen[0].index].text, cue):
+            if chosen and not has_cue(said_by(t.sentences[chosen[0].index].text, cue), cue):
                 chosen = with_beside(chosen, t, cue)
         return chosen
 

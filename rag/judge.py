@@ -376,8 +376,22 @@ def unquoted(text: str) -> str:
     m = re.search(r'["“”]', text)
     if not m:
         return text
-    closes = m.start() > 0 and text[m.start() - 1] in ",.!?;:"
-    return text[m.end():] if closes else text[:m.start()]
+    return text[m.end():] if _closes(text, m.start()) else text[:m.start()]
+
+
+def _closes(text: str, at: int) -> bool:
+    return at > 0 and text[at - 1] in ",.!?;:"
+
+
+def runs_on(text: str) -> bool:
+    """Whether ``text`` opens a quote it does not close (``unquoted``): its speaker is named
+    where the quote ends, in a sentence after it.
+
+    >>> runs_on('"We know that the United States is a source.'), runs_on('girls," Canessa told IPS.')
+    (True, False)
+    """
+    text = re.sub(r'"[^"]*"|“[^”]*”', " ", text)
+    return bool(m := re.search(r'["“”]', text)) and not _closes(text, m.start())
 
 
 def same_word(w: str, h: str) -> bool:

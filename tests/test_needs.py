@@ -235,6 +235,12 @@ def test_who_said_a_quote_is_answered_by_the_sentence_naming_its_speaker(pipelin
     a = pipeline.ask("who said that", history=[("whats the quote about millions out of work and out of school",
                                                  '"Millions of women, children and men around the world are out of work…"')])
     assert not a.abstained and "Ghada Waly" in a.answer, a.answer
+    # A name inside the quote ("the United States") is what was said; its speaker is named
+    # where the quote ends, the sentence after it, not in the one before ("… R. Kelly …").
+    for b in (pipeline.ask("who said that", history=[("quote about the us being a source destination and transit country",
+                                                      '"We know that the United States is a source, destination and transit country…"')]),
+              pipeline.ask("who said the us is a source destination and transit country")):
+        assert not b.abstained and "Canessa told IPS" in b.answer and "Kelly" not in b.answer, b.answer
 
 
 def test_what_someone_said_is_their_words_not_a_quote_that_names_them(pipeline):
