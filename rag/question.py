@@ -315,6 +315,9 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
     >>> rewrite_followup("And for forced labor?", [("What share are trafficked for sexual exploitation?", "")],
     ...                  lambda p, cs: [float(c == "sexual exploitation") for c in cs])
     'What share are trafficked for forced labor?'
+    >>> rewrite_followup("and for Western Europe boys", [("North America victims by sex", "")],
+    ...                  lambda p, cs: [float(c == "sex") for c in cs])
+    'Western Europe victims by boys'
     >>> rewrite_followup("and kids?", [("what % of eu victims were women and girls", "")],
     ...                  lambda p, cs: [float(c == "girls") for c in cs])
     'what % of eu victims were kids'
@@ -372,7 +375,15 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
         sims = similar(new[-1], old) if similar is not None and len(old) > 1 else [0.0] * (len(old) - 1) + [1.0]
         place = bool(countries(new[-1]))
         best = max(range(len(old)), key=lambda i: (bool(countries(old[i])) == place, sims[i], i))
-        return prev.replace(old[best], new[-1], 1)
+        whole = prev.replace(old[best], new[-1], 1)
+        # …and what it asks besides the name takes its closest words' place: "and for western
+        # europe boys" after "north america victims by sex" asks about boys, not about sex.
+        # "one" stands for what was asked before ("and the pegasus one"); a Spanish fragment's
+        # words are no English stop words ("y en canada solo"), and keep to the name alone.
+        rest = " ".join(rest.replace(new[-1], " ", 1).split())
+        if similar is None or not set(tokenize([rest])[0]) - {"one", "ones"} or language(question) == "es":
+            return whole
+        prev, new = whole, []
     if similar is not None and not new and 0 < len(rest.split()) <= 5:
         prep = re.match(r"(for|in|of|about|from|to|on|among|with|the|para|en|de|del|sobre|con|entre|el|la|los|las)\s+",
                         rest, re.I)

@@ -129,3 +129,14 @@ def test_a_follow_up_is_read_with_what_it_leans_on():
 def test_a_follow_up_finds_what_it_points_at(pipeline, history, follow_up, expected):
     a = pipeline.ask(follow_up, history=history)
     assert not a.abstained and expected in a.answer, a.answer
+
+
+def test_a_follow_up_naming_a_new_place_keeps_what_it_asks_besides(pipeline):
+    # "boys" is asked as well as the place: not North America's question about sex, for Europe
+    a = pipeline.ask("and for western europe boys", history=[("north america victims by sex", "5,735 women, 2,053 girls")])
+    assert not a.abstained and "2,465 boys" in a.answer, (a.query, a.answer)
+    b = pipeline.ask("and germany how long did it take", history=[("when did the us ratify the protocol", "In 2005")])
+    assert not b.abstained and "Germany" in b.answer, (b.query, b.answer)
+    # "one" stands for what was asked before, and is no word to meet
+    c = pipeline.ask("and the pegasus one", history=[("which ref is the boston globe article", "Reference 16")])
+    assert not c.abstained and "Aristegui" in c.answer, (c.query, c.answer)
