@@ -51,12 +51,12 @@ _CONTRACTIONS = {"whats": "what is", "whos": "who is", "wheres": "where is", "wh
                  "wont": "will not", "havent": "have not", "hasnt": "has not", "im": "i am", "ive": "i have",
                  "theyre": "they are", "whatre": "what are", "whod": "who did"}
 # Chat shorthand for the words a question's parse keys on: its question word ("hw many"),
-# its connective ("n whats the ref title", "xq") and "about". Only these: "u" and "r" read as
+# its connectives ("n whats the ref title", "xq", "what about kids tho") and "about". Only these: "u" and "r" read as
 # stop words either way, and "r kelly" is a name. No maintained list holds them (abbrfix's
 # 72 entries have none of "hw", "n", "q", "abt").
 _SHORTHAND = {"hw": "how", "wat": "what", "wht": "what", "wen": "when", "whn": "when", "whr": "where",
               "wher": "where", "n": "and", "abt": "about", "q": "que", "xq": "por que", "pq": "por que",
-              "dnd": "donde"}
+              "dnd": "donde", "tho": "though", "altho": "although"}
 _WORD = re.compile(r"[^\W_](?:[\w'.,/-]*[^\W_])?")
 # Below this zipf frequency (per billion words, log10) in both English and Spanish, a word no list
 # holds is a slip, not a word: "protocal" 1.1, "execytive" 0; the rarest real words of the dev

@@ -95,3 +95,9 @@ def test_bad_question_file_names_line_and_field(tmp_path, row, message):
     path.write_text(json.dumps({"id": "ok", "question": "Who edited this report?"}) + "\n" + json.dumps(row) + "\n")
     with pytest.raises(ValueError, match=message):
         read_questions(path)
+
+
+def test_chat_though_is_no_word_to_look_up(pipeline):
+    a = pipeline.ask("what about children tho", history=[("how many children are victims", "")])
+    assert "tho" not in a.notice, a.notice
+    assert not a.abstained and "children" in a.answer, (a.query, a.answer)
