@@ -228,7 +228,7 @@ CUE_NAMES = {"en": {"day": "exact date", "leader": "title", "most": "highest", "
              "es": {"day": "la fecha exacta", "number": "la cifra", "age": "la edad", "percent": "el porcentaje", "date": "la fecha", "money": "el importe",
                     "contact": "el contacto", "duration": "el plazo", "factor": "el factor",
                     "penalty": "la pena", "leader": "el cargo", "most": "el máximo", "least": "el mínimo", "next": "el siguiente",
-                    "author": "el autor", "agent": "quién lo dice"}}
+                    "author": "el autor", "agent": "quién lo dice", "reason": "la razón"}}
 
 
 def cue_names(cues: set[str], lang: str) -> str:
@@ -586,6 +586,8 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     def reach(i: int) -> list[int]:
         if cues == {"agent"}:
             return beside(i, t, AGENT_REACH)
+        if cues == {"reason"}:  # a reason goes on from its subject: "… 14,145 victims" / "However, … due to …"
+            return beside(i, t)
         return [j for j in beside(i, t) if j <= i] if cities else [i]
 
     if cues and named and not any(h and any(sentence_covers(j, *zip(*named), t) for j in reach(c.index))

@@ -695,18 +695,19 @@ def question_cues(question: str) -> set[str]:
     >>> question_cues("gaatw report year cambodians"), question_cues("how many victims per year")
     ({'date'}, {'number'})
     >>> question_cues("why has the number of child victims tripled")
-    set()
+    {'reason'}
     """
     q = fold(question.lower())
     cues = {next((cue for cue, rx in group if re.search(rx, q)), None) for group in _ASKS} - {None}
     if not cues & {"day", "date"} and asks_when(q):
         cues.add("date")
-    # "why is the real number of victims higher" asks for a reason, not the number it names.
-    if re.match(r"\W*(why|how come|por que|porque)\b", q):
-        cues = set()
     for cue, rx in _ONLY_FOLDED:
         if re.search(rx, q):
             cues = {cue}
+    # "why is the real number of victims higher" asks for a reason, not the number it names,
+    # nor "why did the eu fine germany" for a penalty.
+    if re.match(r"\W*(why|how come|por que|porque)\b", q):
+        cues = {"reason"}
     return cues
 
 
@@ -750,6 +751,9 @@ _CUE_RX = {
     "percent": (r"\d[\d.,]*\s?%|\b\w+ percent\b", 0),
     "factor": (r"\b(\w+fold|doubled|tripled|quadrupled|halved|twice|\w+ times)\b", re.I),
     "duration": (_SPAN.pattern, re.I),
+    "reason": (r"\b(because|since|due to|owing to|given|thanks to|as a result|in order to|so as to|so that|reasons?|"
+               r"causes?|caused|purposes?|aims?|goals?|motives?|justif\w+|driven|leads? to|led to|result of|why|"
+               r"therefore|hence|thus|consequently)\b", re.I),
     "contact": (r"\+?\(?\d{2,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b|[\w.-]+@[\w-]+\.\w", 0),
     "money": (r"[$€£]\s?\d[\d,.]*|\b(dollars?|euros?|pounds|USD|EUR)\b", re.I),
     "number": (r"(?<![\w-])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|"

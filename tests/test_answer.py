@@ -513,3 +513,17 @@ def test_an_empty_quote_is_never_an_answer(pipeline, monkeypatch):
 def test_a_refusal_names_each_unknown_number_once(pipeline):
     a = pipeline.ask("how many victims 7777 8888 7777 8888")
     assert a.abstained and a.notice == "the report never mentions 7777, 8888", a.notice
+
+
+def test_why_is_answered_by_a_sentence_giving_a_reason(pipeline):
+    # the report tells of the Protocol's signing, never of a ban: no sentence there gives a reason
+    a = pipeline.ask("why did the un ban the palermo protocol")
+    assert a.abstained and "reason" in a.notice, (a.notice, a.answer)
+    # a reason may go on from the sentence naming its subject ("… EU countries reported 14,145" /
+    # "However, the actual number could be much higher due to …")
+    b = pipeline.ask("why could the real number of eu victims be higher")
+    assert not b.abstained and "due to the lack" in b.answer, (b.notice, b.answer)
+    # "fine" asks the reason here, not a penalty
+    from rag.question import question_cues
+
+    assert question_cues("why did the eu fine germany over the protocol") == {"reason"}
