@@ -672,4 +672,43 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     dated = " ".join(t.sentences[i].text for c in chosen for i in dated_by(c.index, t))
     if missed := [y for y in needs.years if y not in dated]:
         return "not_year", {"what": ", ".join(missed)}
+    # …and a count's year must be its own sentence's: when that sentence writes the year asked,
+    # the one written nearest the count ("48,478 victims detected in 135 countries in 2018 or,
+    # if data not available for that year, in 2019, 2017 and 2016" is no count for 2016), else
+    # one said just before it ("… December 2000 …" / "… published in 2006, … 80 countries
+    # endorsed …"), not in another chosen sentence.
+    def count_for(y: str, x: str, i: int) -> bool:
+        if y in x:
+            return (ys := years_of_values(x, counts)) is None or y in ys
+        return any(y in t.sentences[j].text for j in dated_by(i, t))
+
+    if (counts := cues & COUNT_CUES) and needs.years and not any(
+            h and all(count_for(y, x, c.index) for y in needs.years) for h, x, c in zip(has, text, chosen)):
+        return "not_year", {"what": ", ".join(needs.years)}
     return None
+
+
+COUNT_CUES = {"number", "percent", "money", "factor", "age"}  # values that are no dates
+# Years written as one: "between 2017 and 2018", "2019, 2017 and 2016", "2010-2012".
+_YEAR_RUN = re.compile(r"\b(?:19|20)\d\d(?:(?:\s*,\s*|\s*-\s*|\s*–\s*|\s+(?:and|to|until|through)\s+)(?:19|20)\d\d\b)*")
+
+
+def years_of_values(text: str, cues: set[str]) -> set[str] | None:
+    """The years ``text`` gives its values of the kinds ``cues`` for: those of the run of years
+    nearest each value; None when it writes no year (its year is the one before's, ``dated_by``)
+    or no such value.
+
+    >>> sorted(years_of_values("48,478 victims in 135 countries in 2018 or, if not, in 2019, 2017 and 2016.", {"number"}))
+    ['2018']
+    >>> sorted(years_of_values("between 2017 and 2018, EU countries reported 14,145 victims", {"number"}))
+    ['2017', '2018']
+    """
+    runs = [(m.start(), m.end(), m.group()) for m in _YEAR_RUN.finditer(text)]
+    values = [sp for c in cues for sp in cue_spans(text, c) if not YEAR.fullmatch(text[slice(*sp)])]
+    if not runs or not values:
+        return None
+    out = set()
+    for a, b in values:
+        run = min(runs, key=lambda r: max(r[0] - b, a - r[1], 0))
+        out |= set(YEAR.findall(run[2]))
+    return out
