@@ -60,6 +60,9 @@ TOPIC_WINDOW = 40
 # The kinds of fact that are values, whose sentence must be on the question's topic; a title
 # ("Who is the US Secretary of State named in the report?") is checked by its names alone.
 VALUE_CUES = {"number", "age", "percent", "date", "day", "money", "factor"}
+COUNT_CUES = VALUE_CUES - {"date", "day"}  # values whose year is checked as the count's (``years_of_values``)
+# Years written as one: "between 2017 and 2018", "2019, 2017 and 2016", "2010-2012".
+_YEAR_RUN = re.compile(r"\b(?:19|20)\d\d(?:(?:\s*,\s*|\s*-\s*|\s*–\s*|\s+(?:and|to|until|through)\s+)(?:19|20)\d\d\b)*")
 # In the answered dev questions, every counted noun this rare was in the answer ("undocumented" 4.5).
 COUNTED_IDF = 3.0
 # A word of the sentence within this cosine of a question's word that the report uses elsewhere
@@ -677,20 +680,18 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     # if data not available for that year, in 2019, 2017 and 2016" is no count for 2016), else
     # one said just before it ("… December 2000 …" / "… published in 2006, … 80 countries
     # endorsed …"), not in another chosen sentence.
+    counts = cues & COUNT_CUES
+
     def count_for(y: str, x: str, i: int) -> bool:
         if y in x:
             return (ys := years_of_values(x, counts)) is None or y in ys
         return any(y in t.sentences[j].text for j in dated_by(i, t))
 
-    if (counts := cues & COUNT_CUES) and needs.years and not any(
+    if counts and needs.years and not any(
             h and all(count_for(y, x, c.index) for y in needs.years) for h, x, c in zip(has, text, chosen)):
         return "not_year", {"what": ", ".join(needs.years)}
     return None
 
-
-COUNT_CUES = {"number", "percent", "money", "factor", "age"}  # values that are no dates
-# Years written as one: "between 2017 and 2018", "2019, 2017 and 2016", "2010-2012".
-_YEAR_RUN = re.compile(r"\b(?:19|20)\d\d(?:(?:\s*,\s*|\s*-\s*|\s*–\s*|\s+(?:and|to|until|through)\s+)(?:19|20)\d\d\b)*")
 
 
 def years_of_values(text: str, cues: set[str]) -> set[str] | None:

@@ -751,6 +751,10 @@ _CUE_RX = {
     "percent": (r"\d[\d.,]*\s?%|\b\w+ percent\b", 0),
     "factor": (r"\b(\w+fold|doubled|tripled|quadrupled|halved|twice|\w+ times)\b", re.I),
     "duration": (_SPAN.pattern, re.I),
+    # A reason given: the connectives of cause and purpose (a closed class, as stop words are;
+    # no maintained list of them is on PyPI) and the words that name a reason, cause or aim.
+    # On the 54 "why" questions of the sets, 16 of the 21 unanswerable ones answered had none
+    # in their quotes, and 1 of the answerable ones answered right.
     "reason": (r"\b(because|since|due to|owing to|given|thanks to|as a result|in order to|so as to|so that|reasons?|"
                r"causes?|caused|purposes?|aims?|goals?|motives?|justif\w+|driven|leads? to|led to|result of|why|"
                r"therefore|hence|thus|consequently)\b", re.I),
