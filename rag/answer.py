@@ -20,8 +20,8 @@ import numpy as np
 
 from .chunk import Chunk, Sentence, names_in, overlapping, overlapping_in_doc, per_doc  # noqa: F401  (Chunk: suggest()'s doctest)
 from .cite import Citation, budgets, frame, make_citation, source_of, trim
-from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, WHY, near_terms, places_in, sentence_covers, stemmed_words,
-                    runs_on, unanswered, unasked, uncovered, unquoted)
+from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, REFERENCE_SECTION, WHY, near_terms, places_in,
+                    runs_on, sentence_covers, stemmed_words, unanswered, unasked, uncovered, unquoted)
 from .load import Reference  # noqa: F401  (Tables.references)
 from .needs import ASKS_DIFFERENCE, needs_of
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
@@ -47,7 +47,7 @@ CUE, RANK = 0.12, 0.04
 PROXIMITY, NEAR_WORDS = 0.3, 4
 # The reference list and the contents page answer questions about sources and
 # pages; elsewhere their lines (titles, URLs) only look like answers.
-META_SECTIONS = {"References": r"\b(references?|sources?|titles?|articles?|websites?|links?|urls?|cited|cites?|listed|publish\w*|fuentes?|referencias?|t[ií]tulos?)\b",
+META_SECTIONS = {REFERENCE_SECTION: r"\b(references?|sources?|titles?|articles?|websites?|links?|urls?|cited|cites?|listed|publish\w*|fuentes?|referencias?|t[ií]tulos?)\b",
                  "Contents": r"\b(pages?|sections?|chapters?|contents|index|p[aá]ginas?|secci[oó]n)\b",
                  # "Report title: Human Trafficking: …" is no definition of trafficking
                  **dict.fromkeys(("Cover", "Credits"), r"\b(titled?|titles?|edit\w*|authors?|wrote|written|copyright|"
@@ -286,7 +286,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     # "how many references": the list's last item, numbered as many as it holds
     number = len(t.references) if counts_references(question) and t.references else asked_reference(question)
     item = f"- ({number})"
-    meta_ok["References"] = meta_ok["References"] or number is not None  # "ref 3 url"
+    meta_ok[REFERENCE_SECTION] = meta_ok[REFERENCE_SECTION] or number is not None  # "ref 3 url"
     caption = asked_captions(question)
     titles = asked_sections(question)
     folded = fold(question)

@@ -375,15 +375,10 @@ def unquoted(text: str) -> str:
     >>> unquoted('run on by Rubio," the Ministry said'), unquoted('Waly said: "millions are out of work')
     (' the Ministry said', 'Waly said: ')
     """
-    text = re.sub(r'"[^"]*"|“[^”]*”', " ", text)
-    m = re.search(r'["“”]', text)
+    text, m, closes = _lone_mark(text)
     if not m:
         return text
-    return text[m.end():] if _closes(text, m.start()) else text[:m.start()]
-
-
-def _closes(text: str, at: int) -> bool:
-    return at > 0 and text[at - 1] in ",.!?;:"
+    return text[m.end():] if closes else text[:m.start()]
 
 
 def runs_on(text: str) -> bool:
@@ -393,8 +388,16 @@ def runs_on(text: str) -> bool:
     >>> runs_on('"We know that the United States is a source.'), runs_on('girls," Canessa told IPS.')
     (True, False)
     """
+    _, m, closes = _lone_mark(text)
+    return bool(m) and not closes
+
+
+def _lone_mark(text: str) -> tuple[str, re.Match | None, bool]:
+    """``text`` with its whole quotes blanked, its first lone quotation mark, and whether that
+    mark closes a quote begun in an earlier sentence (punctuation precedes it) or opens one."""
     text = re.sub(r'"[^"]*"|“[^”]*”', " ", text)
-    return bool(m := re.search(r'["“”]', text)) and not _closes(text, m.start())
+    m = re.search(r'["“”]', text)
+    return text, m, bool(m) and m.start() > 0 and text[m.start() - 1] in ",.!?;:"
 
 
 def same_word(w: str, h: str) -> bool:
@@ -691,7 +694,6 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
             h and all(count_for(y, x, c.index) for y in needs.years) for h, x, c in zip(has, text, chosen)):
         return "not_year", {"what": ", ".join(needs.years)}
     return None
-
 
 
 def years_of_values(text: str, cues: set[str]) -> set[str] | None:
