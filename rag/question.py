@@ -20,6 +20,7 @@ import unicodedata
 from .chunk import names_in
 from .lexicon import NAME_STOP, SPANISH_STOPWORDS, URL, YEAR, fold, stopwords, tokenize, words_of
 from .places import code, countries, members, region_names
+from .retrieve import MADE_BY
 from . import read as read_mod
 from .read import COMMON_ZIPF, language  # noqa: F401  (the stages ask question.language)
 
@@ -598,7 +599,7 @@ _ONLY = (
                rf"(\s+(of|name|names|called|in|at|de|del|en)\b|\W*$)"),
     # "Who is the author of the IPS report?" is not answered by a sentence naming IPS alone.
     ("author", _words(r"who (is|was|are|were) the (authors?|writers?)|who wrote|who authored|quién escribió|"
-                      r"quién es el autor|quiénes son los autores")),
+                      r"quién es el autor|quiénes son los autores") + "|" + MADE_BY),
     # "What prison sentence does German law impose?": a span, but only a penalty answers.
     ("penalty", _words(r"(prison|jail) (sentences?|terms?|time)|penalt(y|ies)|punishments?|fines?|"
                        r"how long in (prison|jail)|pena de prisión|penas?|condenas?|cárcel|multas?")),

@@ -22,7 +22,7 @@ import numpy as np
 
 from .chunk import Chunk, overlapping_in_doc
 from .index import Index
-from .lexicon import tokenize
+from .lexicon import fold, tokenize
 
 # How deep each retriever's list goes before fusion: deeper lists let a chunk
 # that one retriever ranks 15th still win on the other; 30 is past the point
@@ -33,6 +33,14 @@ _ASKED_REF = re.compile(r"\b(?:references?|ref\.?|refs?|sources?|footnotes?|refe
                         r"\(?(\d{1,3})\)?", re.I)
 
 
+# "who put this report together", "who's behind this paper", "quien hizo este informe": the
+# report itself, asked who made it, is answered by its credits ("Edited by Argos"), not by a
+# source's ("… a report published in February 2021 by the United Nations Office …"); only the
+# bare report: "who published the gaatw report" asks for another's. Read without accents.
+MADE_BY = (r"\b(who|whos|quien|quienes)( is| was| are|'s|s| estan?)? (behind|made|did|wrote|write|published|produced|"
+           r"prepared|created|compiled|edited|authored|released|issued|put out|put together|put|detras de|hizo|"
+           r"escribio|publico|elaboro|preparo|edito|redacto) (this|the|your|ur|este|el) (report|paper|doc|"
+           r"document|study|publication|pdf|booklet|informe|documento|reporte|estudio)( together| out| up)?\W*$")
 # Questions about the report itself, answered by a section that no term or vector finds:
 # "What is the report's main argument?" (the summary; "argument" is not in it), "Who is the
 # author?" (the credits say "Edited by"). Question pattern -> section-title pattern.
@@ -42,7 +50,7 @@ SECTION_LOOKUPS = (
                 r"resumen|conclusi\w*|idea principal)\b", re.I),
      re.compile(r"\b(summary|conclusions?|key findings|resumen|conclusiones)\b", re.I)),
     (re.compile(r"\b(authors?|wrote|written by|editors?|edited|copyright|cover (photo|design|image)|"
-                r"photo credits?|credits?|autor\w*|edito|escribio|escrit[oa]|portada|creditos)\b", re.I),
+                r"photo credits?|credits?|autor\w*|edito|escribio|escrit[oa]|portada|creditos)\b|" + MADE_BY, re.I),
      re.compile(r"^(credits|cover|creditos|portada)$", re.I)),
     (re.compile(r"\b(table of contents|contents|list of (sections|chapters)|what (sections|chapters)|"
                 r"(sections|chapters) (does|of|in) (the|this|it)|indice|contenidos?|tabla de contenidos?)\b", re.I),
@@ -65,7 +73,7 @@ def asked_sections(question: str) -> list[re.Pattern]:
     >>> asked_sections("What does it say about Cuba?")
     []
     """
-    return [titles for asks, titles in SECTION_LOOKUPS if asks.search(question)]
+    return [titles for asks, titles in SECTION_LOOKUPS if asks.search(fold(question))]
 
 
 def named_section(question: str, titles: tuple[str, ...]) -> str | None:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from rag.answer import REFUSAL, REFUSALS
-from rag.question import clean_question, rewrite_followup
+from rag.question import clean_question, question_cues, rewrite_followup
 
 SCHEMA = {"question", "answer", "abstained", "citations", "retrieved", "mode", "report_version", "latency_ms"}
 CITATION = {"n", "chunk_id", "doc", "section", "page", "quote", "quote_start", "quote_end", "text", "source"}
@@ -332,6 +332,21 @@ def test_an_author_is_answered_only_by_a_byline(pipeline):
     assert not b.abstained and "Argos" in b.answer, b.answer
     c = pipeline.ask("¿Quién escribió el informe?")
     assert not c.abstained and "Argos" in c.answer, c.notice
+
+
+@pytest.mark.parametrize("q", ["who put this report together", "who's behind this paper", "who made this report",
+                               "who is behind the report", "quien hizo este informe"])
+def test_who_made_the_report_itself_is_answered_by_its_credits(pipeline, q):
+    a = pipeline.ask(q)
+    assert not a.abstained and "Edited by Argos" in a.answer, (a.notice, a.answer)
+    assert question_cues(q) == {"author"}
+
+
+def test_who_made_another_report_is_not_the_credits(pipeline):
+    a = pipeline.ask("who published the gaatw report")  # the report names another's
+    assert "Argos" not in a.answer, a.answer
+    # "that report" stands for one named before, not the one being read
+    assert "author" not in question_cues("who put out that report")
 
 
 def test_a_misspelt_name_is_mended_not_refused(pipeline):
