@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .chunk import Chunk, Sentence, names_in, overlapping, overlapping_in_doc, per_doc  # noqa: F401  (Chunk: suggest()'s doctest)
-from .cite import Citation, budgets, frame, make_citation, source_of, trim
+from .cite import Citation, budgets, frame, lead_words, make_citation, source_of, trim
 from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, REFERENCE_SECTION, WHY, near_terms, places_in,
                     runs_on, sentence_covers, stemmed_words, unanswered, unasked, uncovered, unquoted)
 from .load import Reference  # noqa: F401  (Tables.references)
@@ -263,6 +263,7 @@ class Scored:
     passage: Passage
     score: float
     asked: bool = False  # the part asked for by what it is: "reference 4", the summary, the credits
+    introduced: bool = False  # what the sentence before only announces: quoted from its start
 
 
 def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t: Tables,
@@ -390,9 +391,16 @@ def choose(scored: list[Scored], t: Tables, detail: bool = False, max_sentences:
         picked.append(s)
     if cover:
         picked += covering(picked, scored, t, terms, limit, WORDS[detail])
-    follow = _continuation(best, t)
-    if follow is not None and all(p.index != follow.index for p in picked):
-        picked = picked[:max(1, limit - 1)] + [follow]
+    # A sentence that only introduces says nothing without the one it introduces: the best
+    # one's next sentence, or a quotation another picked one announces ("The official response
+    # of the Cuban government was immediate." / "\"We reject … this defamatory campaign…\"").
+    for p in list(picked):
+        follow = _continuation(p, t)
+        if follow is not None and all(x.index != follow.index for x in picked) and (
+                p is best or t.sentences[follow.index].text.lstrip().startswith(('"', "“"))):
+            keep = [x for x in picked if x is best or x is p]
+            rest = [x for x in picked if x not in keep]
+            picked = keep + rest[:max(0, limit - len(keep) - 1)] + [follow]
     # The best sentence leads, with the picked sentences right around it in the report's order
     # ("…arrested and deported 557 Cambodians." / "The three days between their arrest…");
     # the rest follow in the report's order.
@@ -476,7 +484,7 @@ def _continuation(best: Scored, t: Tables) -> Scored | None:
     nxt, chunk = best.index + 1, best.passage.chunk
     if nxt < len(t.sentences) and t.sentences[nxt].doc_id == chunk.doc_id \
             and chunk.start <= t.sentences[nxt].start and t.sentences[nxt].end <= chunk.end:
-        return Scored(nxt, best.passage, best.score)
+        return Scored(nxt, best.passage, best.score, introduced=True)
     return None
 
 
@@ -648,7 +656,8 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # A Spanish question's quote is cut to the clause its cognates meet, names included
     # ("¿Qué día se conmemora el Día Mundial contra la Trata de Personas?": "July 30 … Persons").
     spanish = frozenset(spanish_terms(query.lower(), t.idf)) if e5 else None
-    cuts = [trim(t.sentences[s.index].text, query, share, t.idf, spanish) for s, share in zip(chosen, shares)]
+    cuts = [trim(t.sentences[s.index].text, query, share, t.idf, spanish) if not s.introduced
+            else lead_words(t.sentences[s.index].text, share) for s, share in zip(chosen, shares)]
     # An empty or ellipsis-only quote is no answer: 'The report states: "…"'.
     kept = [(s, cut) for s, cut in zip(chosen, cuts) if re.search(r"\w", t.sentences[s.index].text[slice(*cut)])]
     if not kept:

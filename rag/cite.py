@@ -121,6 +121,20 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None,
     return start, len(text[:end].rstrip(" ,;:-"))
 
 
+def lead_words(text: str, limit: int) -> tuple[int, int]:
+    """The span of ``text``'s first ``limit`` words: what a sentence before it announced
+    ("The official response … was immediate.") is what it says first.
+
+    >>> t = '"We reject this campaign," the Ministry said, adding more.'
+    >>> t[slice(*lead_words(t, 4))], t[slice(*lead_words(t, 40))]
+    ('"We reject this campaign,"', '"We reject this campaign," the Ministry said, adding more.')
+    """
+    words = list(re.finditer(r"\S+", text))
+    if len(words) <= limit:
+        return 0, len(text)
+    return 0, len(text[:words[max(1, limit) - 1].end()].rstrip(" ,;:-"))
+
+
 def source_of(doc_id: str, start: int, end: int, text: str, anchors_by_doc: dict,
               references: tuple[Reference, ...]) -> Source | None:
     """The report's own source for a quote: a link inside it, else a named source."""

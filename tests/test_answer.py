@@ -370,6 +370,22 @@ def test_a_runner_up_answers_a_figure_asked_with_a_word_the_report_never_uses(pi
     assert b.abstained, b.answer
 
 
+@pytest.mark.parametrize("q", ["how did cuba respond", "what did cuba call the us accusation",
+                               "cubas response to the us list"])
+def test_a_sentence_announcing_a_quotation_brings_the_quotation(pipeline, q):
+    # "The official response of the Cuban government was immediate." is picked beside the best
+    # sentence; what it announces is the next one, quoted from its start
+    a = pipeline.ask(q)
+    assert not a.abstained and "defamatory campaign" in a.answer, (a.notice, a.answer)
+
+
+def test_a_short_sentence_before_a_statement_is_no_announcement(pipeline):
+    # "Trafficking in persons is often confused with smuggling of migrants." is short, but the
+    # next sentence is no quotation: the definition keeps its words
+    a = pipeline.ask("trafficking in persons definiton")
+    assert not a.abstained and "the recruitment, transportation" in a.answer, a.answer
+
+
 def test_common_questions_get_substance_not_metadata_or_junk(pipeline):
     a = pipeline.ask("What is human trafficking?")
     assert not a.abstained and not {c.section for c in a.citations} & {"Cover", "Credits"}, a.answer
