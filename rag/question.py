@@ -556,7 +556,14 @@ KEYWORD_QUERY = ("^(?!.*" + _words(r"what|whats|when|where|which|who|whom|whose|
 # The kinds of fact a question asks for, by the words that ask. Within a group the first
 # match wins; a kind in _ONLY replaces all others (the last such match wins).
 _ASKS = (
-    (("factor", _words(r"by what factor|how many times|how many-fold|cuántas veces")),  # "fivefold", not a %
+    # "fivefold", not a %; and a change asked of a share or a count is its factor ("how has the
+    # share of kids changed", "how much bigger is the proportion", "cuánto aumentó el porcentaje":
+    # "the percentage of children has increased fivefold"), not the share itself.
+    (("factor", _words(r"by what factor|how many times|how many-fold|cuántas veces|how much (bigger|larger|higher|"
+                       r"greater|smaller|lower)|how (has|have|did|does|do) [\w' ]{1,40}? (change|changed|grow|grown|"
+                       r"grew|increase|increased|rise|risen|rose|evolve|evolved)|how much (has|have|did) [\w' ]{1,40}? "
+                       r"(grow|grown|increase|increased|rise|risen|go up|gone up)|cuánto (ha )?(aumentó|aumentado|creció|"
+                       r"crecido|subió|subido|cambió|cambiado)|cómo (ha )?(cambiado|cambió|evolucionado)")),
      ("percent", _words(r"percent|percentage|share|proportion|fraction|porcentaje|proporción") + "|%"),
      ("duration", _words(r"how long|how much time|how many (days|weeks|months|years)|what delay|cuánto tiempo|"
                          r"cuánto (tardó|tarda|tardaron|tardan)|cuántos (días|meses|años) (tardó|tardaron)")),

@@ -93,3 +93,13 @@ def test_a_document_word_is_met_by_reference_items_only():
     assert {"paper", "study", "article", "report"} <= documents()
     # more often a verb than a noun: "when did the un cancel world day" is a false premise
     assert not {"cancel", "will", "play"} & documents()
+
+
+@pytest.mark.parametrize("q", ["how much bigger is the proportion of kids among victims nowadays",
+                               "how has the share of kids among victims changed",
+                               "cuanto aumento el porcentaje de ninos victimas"])
+def test_a_change_asked_of_a_share_is_its_factor_not_the_share(pipeline, q):
+    assert question_cues(q) == {"factor"}
+    a = pipeline.ask(q)  # "the percentage of children has increased fivefold", not the EU's 22%
+    assert not a.abstained and "fivefold" in a.answer, (a.notice, a.answer)
+    assert question_cues("what share of victims are children") == {"percent"}
