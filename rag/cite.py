@@ -37,15 +37,20 @@ class Citation:
     source: Source | None = None
 
 
-def budgets(lengths: list[int], total: int, floor: int = 15) -> list[int]:
+def budgets(lengths: list[int], total: int, floor: int = 15, lead: int | None = None) -> list[int]:
     """Split a word budget over sentences: short ones keep all their words,
-    the rest share what is left evenly.
+    the rest share what is left evenly; ``lead`` (an index) first takes all it has, leaving
+    the others ``floor`` words each (or fewer, their whole length).
 
-    >>> budgets([10, 60, 50], 80)
-    [10, 35, 35]
+    >>> budgets([10, 60, 50], 80), budgets([10, 60, 50], 80, lead=1)
+    ([10, 35, 35], [10, 55, 15])
     """
     out = [0] * len(lengths)
     left, todo = total, sorted(range(len(lengths)), key=lambda i: lengths[i])
+    if lead is not None:
+        out[lead] = max(floor, min(lengths[lead], total - sum(min(n, floor) for i, n in enumerate(lengths) if i != lead)))
+        left -= out[lead]
+        todo.remove(lead)
     while todo:
         share = max(floor, left // len(todo))
         i = todo.pop(0)
