@@ -26,7 +26,7 @@ from .places import countries, members, region_names, spellings
 from .lexicon import NAME_STOP, YEAR, fold, stemmer, terms_of, tokenize, words_of
 from .needs import COMMON_IDF, Needs, stems_among, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
 from .question import cognates, cue_spans, has_cue
-from .read import adverbs, documents, is_city, is_name, only_filler, phrasal, phrases, related, sayings, zipf
+from .read import adverbs, documents, is_city, is_name, is_verb, only_filler, phrasal, phrases, related, sayings, zipf
 
 if TYPE_CHECKING:
     from .answer import Tables
@@ -543,17 +543,19 @@ def unnamed_words(chosen: list, needs: Needs, t: Tables, like=None) -> list[str]
     return [w for k, w in enumerate(names) if float(sims[k].max()) < VARIANT_MATCH]
 
 
-def unmet_words(chosen: list, needs: Needs, t: Tables, like=None) -> list[str]:
+def unmet_words(chosen: list, needs: Needs, t: Tables, like=None, words: tuple[str, ...] | None = None) -> list[str]:
     """The question's words the report never uses, other than names (``unnamed_words``), that
     no chosen sentence or one beside it puts another way (``about``: a WordNet sense of it, a
     spelling within VARIANT_MATCH): "what currency does nicaragua use" is not answered by a
-    sentence naming Nicaragua, nor "when did the us withdraw from the protocol" by its ratification."""
+    sentence naming Nicaragua, nor "when did the us withdraw from the protocol" by its ratification.
+    ``words``: these of the question's words instead, whether the report uses them or not."""
     near = around(chosen, t)
     out = []
-    for w in needs.unknown:
+    for w in needs.unknown if words is None else words:
         if is_name(w):
             continue
-        one = dataclasses.replace(needs, topic=frozenset(terms_of(w)), words=(w,), unknown=(w,))
+        one = dataclasses.replace(needs, topic=frozenset(terms_of(w)), words=(w,),
+                                  unknown=(w,) if w in needs.unknown else ())
         if not any(about(j, one, t, like) for j in near):
             out.append(w)
     return out
@@ -653,6 +655,14 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
             return True
         return e5 and COSINE_SCALE * float(t.e5_matrix[i] @ qvec) + COSINE_SHIFT >= ON_TOPIC
 
+    # A reason is a reason for an event: "why did the eu fine germany", "why did germany pull out
+    # of the protocol" are not answered by why Germany was slow to sign. Each verb of a why
+    # question (``read.is_verb``, or a phrasal verb) must be met beside the chosen sentences, where
+    # its other words need not be ("why might the real eu number be higher": "actual number").
+    if cues == {"reason"} and not needs.lookup and (events := tuple(
+            w for w in needs.words if " " in w or is_verb(w))) and (
+            unmet := unmet_words(chosen, needs, t, like, events)):
+        return "not_about", {"what": ", ".join(unmet)}
     if needs.topic and not needs.lookup and not any(h and on_topic(c.index) for h, c in zip(has, chosen)):
         if needs.unknown and len(needs.unknown) == len(needs.words):
             return "unknown", {"what": ", ".join(needs.unknown)}

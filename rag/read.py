@@ -272,7 +272,7 @@ def _make_international() -> list[str]:
 # The word lists and the gazetteer take ~3 s to make from their packages and ~0.2 s to read
 # back: they are kept in a JSON file beside the index (``use_cache``), remade when a package or
 # a setting they depend on changes.
-LEXICON_FORMAT = 17
+LEXICON_FORMAT = 18
 _cache_path: Path | None = None
 
 
@@ -400,6 +400,27 @@ def phrasal(verb: str, particle: str) -> frozenset[str] | None:
 def adverbs() -> frozenset[str]:
     """Words that are only ever adverbs (``senses.adverbs_of``): "specifically", "actually"."""
     return frozenset(_lexicon()["adverbs"])
+
+
+@functools.lru_cache(maxsize=1)
+def _verbs() -> frozenset[str]:
+    return frozenset(_lexicon()["verbs"])
+
+
+# WordNet's own detachment rules for verbs (morphy): "fined" -> "fine", "praises" -> "praise".
+_VERB_ENDINGS = (("s", ""), ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"), ("ed", ""), ("ing", "e"), ("ing", ""))
+
+
+def is_verb(word: str) -> bool:
+    """Whether WordNet has ``word`` (lower case), or the word it inflects, as a verb
+    (``senses.verbs_of``); not by stem, which makes "victimize" of "victims".
+
+    >>> is_verb("fined"), is_verb("praise"), is_verb("victims"), is_verb("real")
+    (True, True, False, False)
+    """
+    w = word.lower()
+    return w in _verbs() or any(w.endswith(end) and w[:len(w) - len(end)] + add in _verbs()
+                                for end, add in _VERB_ENDINGS if len(w) > len(end) + 1)
 
 
 @functools.lru_cache(maxsize=1)

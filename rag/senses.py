@@ -28,7 +28,7 @@ LIGHT_VERB_ZIPF = 5.3
 
 
 def make_senses(stem, international: set[str]) -> dict:
-    """{"related": ``related_of``, "names": ``names_of``, "adverbs": ``adverbs_of``, "phrases":
+    """{"related": ``related_of``, "names": ``names_of``, "adverbs": ``adverbs_of``, "verbs": ``verbs_of``, "phrases":
     ``phrases_of``, "phrasals": ``phrasals_of``, "persons" and "bodies": ``kinds_of``}, from one
     load of WordNet and of the common words.
     ``stem``: the stemmer's ``stemWord``; ``international``: ``read._make_international``'s words."""
@@ -40,7 +40,7 @@ def make_senses(stem, international: set[str]) -> dict:
     return {"related": related_of(net, stem, words), "names": names_of(forms, international), "adverbs": adverbs_of(forms),
             "phrases": phrases_of(net), "phrasals": phrasals_of(net, stem, words), "sayings": sayings_of(net, words),
             "describings": describings_of(net, words), "documents": documents_of(net, words),
-            **kinds_of(net, words)}
+            "verbs": verbs_of(forms), **kinds_of(net, words)}
 
 
 def sayings_of(net, words: list[str]) -> list[str]:
@@ -233,6 +233,12 @@ def names_of(forms: dict, international: set[str]) -> list[str]:
     capitalised ("interpol", "unicef", "ilo", "kelly", "feb"), and the international words
     (``read._make_international``) it does not have at all ("obama", "guterres", "kofi")."""
     return sorted({w for w, f in forms.items() if all(cap for _, cap in f)} | (international - forms.keys()))
+
+
+def verbs_of(forms: dict) -> list[str]:
+    """Single words WordNet (``forms_of``) has as verbs, among other parts of speech or not
+    ("fine", "sanction", "praise", "ratify"; not "real", "hard", "might")."""
+    return sorted(w for w, f in forms.items() if "v" in {pos for pos, _ in f})
 
 
 def adverbs_of(forms: dict) -> list[str]:
