@@ -665,6 +665,8 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
             else lead_words(t.sentences[s.index].text, share) for s, share in zip(chosen, shares)]
     # An empty or ellipsis-only quote is no answer: 'The report states: "…"'.
     kept = [(s, cut) for s, cut in zip(chosen, cuts) if re.search(r"\w", t.sentences[s.index].text[slice(*cut)])]
+    # …and what a sentence announces is no answer without it
+    kept = [(s, cut) for s, cut in kept if not s.introduced or any(k.index == s.index - 1 for k, _ in kept)]
     if not kept:
         return refusal(lang, "unquotable", scored[0].score), ranked
     parts, citations = [], []
