@@ -57,6 +57,10 @@ _CONTRACTIONS = {"whats": "what is", "whos": "who is", "wheres": "where is", "wh
 _SHORTHAND = {"hw": "how", "wat": "what", "wht": "what", "wen": "when", "whn": "when", "whr": "where",
               "wher": "where", "n": "and", "abt": "about", "q": "que", "xq": "por que", "pq": "por que",
               "dnd": "donde", "tho": "though", "altho": "although"}
+# …and the one that names a source: "who is hit hardest acc to the summary", "what kind of
+# company is palantir acc to the report" (refused as "the report never mentions acc").
+_SHORT_PHRASES = {"acc to": "according to", "acc. to": "according to", "acc2": "according to"}
+_SHORT_PHRASE = re.compile(r"(?<![\w.'-])(" + "|".join(re.escape(k) for k in _SHORT_PHRASES) + r")(?![\w'-])")
 _WORD = re.compile(r"[^\W_](?:[\w'.,/-]*[^\W_])?")
 # Below this zipf frequency (per billion words, log10) in both English and Spanish, a word no list
 # holds is a slip, not a word: "protocal" 1.1, "execytive" 0; the rarest real words of the dev
@@ -167,10 +171,13 @@ def unfill(text: str) -> str:
     ('tell me about the Palermo Protocol', 'quien edito el informe')
     >>> unfill("n hw many girls"), unfill("q senadores nombraron"), unfill("R. Kelly and Q.")
     ('and how many girls', 'que senadores nombraron', 'R. Kelly and Q.')
+    >>> unfill("who is hit hardest acc to the summary")
+    'who is hit hardest according to the summary'
     """
     text = _FILLER_TAIL.sub("", _FILLER_HEAD.sub("", text)) or text
     text = re.sub(r"\b(\w+)'?(s|t|re|ve|d|m)\b", lambda m: _CONTRACTIONS.get((m.group(1) + m.group(2)).lower(), m.group()),
                   text)
+    text = _SHORT_PHRASE.sub(lambda m: _SHORT_PHRASES[m.group()], text)
     return re.sub(r"(?<![\w.'-])[a-z]+(?![\w.'-])", lambda m: _SHORTHAND.get(m.group(), m.group()), text)
 
 
