@@ -59,7 +59,7 @@ _SHORTHAND = {"hw": "how", "wat": "what", "wht": "what", "wen": "when", "whn": "
               "dnd": "donde", "tho": "though", "altho": "although"}
 # …and the one that names a source: "who is hit hardest acc to the summary", "what kind of
 # company is palantir acc to the report" (refused as "the report never mentions acc").
-_SHORT_PHRASES = {"acc to": "according to", "acc. to": "according to", "acc2": "according to"}
+_SHORT_PHRASES = {"acc to": "according to", "acc. to": "according to"}
 _SHORT_PHRASE = re.compile(r"(?<![\w.'-])(" + "|".join(re.escape(k) for k in _SHORT_PHRASES) + r")(?![\w'-])")
 _WORD = re.compile(r"[^\W_](?:[\w'.,/-]*[^\W_])?")
 # Below this zipf frequency (per billion words, log10) in both English and Spanish, a word no list
