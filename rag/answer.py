@@ -399,7 +399,7 @@ def choose(scored: list[Scored], t: Tables, detail: bool = False, max_sentences:
         if follow is not None and all(x.index != follow.index for x in picked) and (
                 p is best or t.sentences[follow.index].text.lstrip().startswith(('"', "“"))):
             keep = [x for x in picked if x is best or x is p]
-            rest = [x for x in picked if x not in keep]
+            rest = [x for x in picked if x is not best and x is not p]
             picked = keep + rest[:max(0, limit - len(keep) - 1)] + [follow]
     # The best sentence leads, with the picked sentences right around it in the report's order
     # ("…arrested and deported 557 Cambodians." / "The three days between their arrest…");
@@ -655,9 +655,9 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # The best sentence holding the value asked for keeps its words first ("… of the 148 countries
     # present, 121 signed … and only about 80 countries endorsed …" was cut to its first 20
     # beside two sentences of context); other questions' answers are as often a runner-up's.
+    holds = bool(needs.cues) and all(has_cue(t.sentences[lead.index].text, c) for c in needs.cues)
     shares = budgets([len(w.text.split()) for w in whole], WORDS[detail] - overhead,
-                     lead=next((n for n, s in enumerate(chosen) if s.index == lead.index), None)
-                     if needs.cues and all(has_cue(t.sentences[lead.index].text, c) for c in needs.cues) else None)
+                     lead=next((n for n, s in enumerate(chosen) if s.index == lead.index), None) if holds else None)
     # A Spanish question's quote is cut to the clause its cognates meet, names included
     # ("¿Qué día se conmemora el Día Mundial contra la Trata de Personas?": "July 30 … Persons").
     spanish = frozenset(spanish_terms(query.lower(), t.idf)) if e5 else None

@@ -119,11 +119,9 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None,
         lo, hi = grow[-1] if len(grow) == 2 and (ahead or size(*grow[-1]) <= size(*grow[0])) else grow[0]
     if size(lo, hi) < limit // 2 and hi + 1 < len(clauses):
         hi += 1  # "Figure note:" alone says nothing: take the start of the next clause too
-    start, end = clauses[lo][0], clauses[hi][1]
-    words = list(re.finditer(r"\S+", text[start:end]))
-    if len(words) > limit:  # one clause longer than the budget: its first ``limit`` words
-        end = start + words[max(1, limit) - 1].end()
-    return start, len(text[:end].rstrip(" ,;:-"))
+    start = clauses[lo][0]
+    _, length = lead_words(text[start:clauses[hi][1]], limit)  # one clause over the budget: its first words
+    return start, len(text[:start + length].rstrip(" ,;:-"))
 
 
 def lead_words(text: str, limit: int) -> tuple[int, int]:
