@@ -661,7 +661,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # A Spanish question's quote is cut to the clause its cognates meet, names included
     # ("¿Qué día se conmemora el Día Mundial contra la Trata de Personas?": "July 30 … Persons").
     spanish = frozenset(spanish_terms(query.lower(), t.idf)) if e5 else None
-    cuts = [trim(t.sentences[s.index].text, query, share, t.idf, spanish) if not s.introduced
+    cuts = [trim(t.sentences[s.index].text, query, share, t.idf, spanish, None if e5 else related) if not s.introduced
             else lead_words(t.sentences[s.index].text, share) for s, share in zip(chosen, shares)]
     # An empty or ellipsis-only quote is no answer: 'The report states: "…"'.
     kept = [(s, cut) for s, cut in zip(chosen, cuts) if re.search(r"\w", t.sentences[s.index].text[slice(*cut)])]

@@ -71,11 +71,12 @@ def shared(query: set[str], clause: set[str]) -> set[str]:
 
 
 def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None,
-         terms: frozenset[str] | None = None) -> tuple[int, int]:
+         terms: frozenset[str] | None = None, related=None) -> tuple[int, int]:
     """The span of ``text`` to quote: all of it when it is at most ``limit``
     words, else the run of clauses around the one sharing most with the query
-    (its terms weighted by ``idf``: "2019" says more than "world"). ``terms``: the query's
-    stems, when not its own words' (a Spanish question's English cognates).
+    (its terms weighted by ``idf``: "2019" says more than "world"), grown to the run that meets
+    most of the question. ``terms``: the query's stems, when not its own words' (a Spanish
+    question's English cognates); ``related``: a stem's WordNet senses (``read.related``).
 
     >>> t = "In 2010, the UN approved a plan, which many praised, and in 2013 it set a day."
     >>> t[slice(*trim(t, "When was the day set?", 8))]
@@ -86,6 +87,13 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None,
     >>> t = "The purpose is not to celebrate another anniversary, but to raise awareness of victims."
     >>> t[slice(*trim(t, "What is the purpose of the day?", 8))]
     'but to raise awareness of victims.'
+    >>> t = "They urged protection for migrants and asylum seekers, who in their view are at risk."
+    >>> t[slice(*trim(t, "who did they say are at risk", 12))]
+    'for migrants and asylum seekers, who in their view are at risk.'
+    >>> from .read import related
+    >>> t = "In many regions adult victims are freed after a raid, while children are sold again, it says."
+    >>> t[slice(*trim(t, "what happens to the kids", 9))], t[slice(*trim(t, "what happens to the kids", 9, related=related))]
+    ('In many regions adult victims are freed after a', 'while children are sold again, it says.')
     """
     if len(text.split()) <= limit:
         return 0, len(text)
@@ -96,16 +104,23 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None,
     source = re.search(r"\b(sources?|fuentes?|come from|provenance|procedencia)\b", query, re.I)
     idf = idf or {}
 
+    def weigh(span: str) -> float:
+        terms = set(tokenize([span])[0])
+        met = shared(q, terms)
+        score = sum(idf.get(x, 1.0) for x in met) + 2 * sum(has_cue(span, c) for c in cues)
+        # a WordNet sense of a question word ("kids": "children") says less than the word itself
+        score += 0.5 * sum(idf.get(x, 1.0) for x in shared(kin, terms) - met)
+        score += 10 * sum(y in span for y in years)  # the answer must hold the year asked about
+        return score + 5 * bool(source and re.match(r"\s*Source:", span))  # a caption's source, asked in any language
+
     def fit(i: int) -> float:
-        clause = text[slice(*clauses[i])]
-        score = sum(idf.get(x, 1.0) for x in shared(q, set(tokenize([clause])[0]))) + 2 * sum(has_cue(clause, c) for c in cues)
-        score += 10 * sum(y in clause for y in years)  # the answer must hold the year asked about
-        score += 5 * bool(source and re.match(r"\s*Source:", clause))  # a caption's source, asked in any language
+        score = weigh(text[slice(*clauses[i])])
         # "The purpose is not to celebrate…, but to raise awareness…": the claim follows "but".
-        if i > 0 and re.match(r"but\b", clause) and re.search(r"\bnot\b", text[slice(*clauses[i - 1])]):
+        if i > 0 and re.match(r"but\b", text[slice(*clauses[i])]) and re.search(r"\bnot\b", text[slice(*clauses[i - 1])]):
             score = max(score, fit(i - 1) + 1)
         return score
 
+    kin = set().union(*(related(x) for x in q)) - q if related is not None else set()
     best = max(range(len(clauses)), key=fit)
     lo = hi = best
     size = lambda a, b: len(text[clauses[a][0]:clauses[b][1]].split())  # noqa: E731
@@ -117,11 +132,22 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None,
             break
         ahead = (lo, hi + 1) in grow and text[slice(*clauses[hi])].rstrip().endswith(":")  # "Source:" → what
         lo, hi = grow[-1] if len(grow) == 2 and (ahead or size(*grow[-1]) <= size(*grow[0])) else grow[0]
-    if size(lo, hi) < limit // 2 and hi + 1 < len(clauses):
-        hi += 1  # "Figure note:" alone says nothing: take the start of the next clause too
+    # Of the runs around the best clause that fit, the one meeting most of the question: "access
+    # to medical services -particularly for mothers and children-" asked "…particularly for who".
+    runs = [(a, b) for a in range(best + 1) for b in range(best, len(clauses)) if size(a, b) <= limit]
+    lo, hi = max(runs, key=lambda r: (weigh(text[clauses[r[0]][0]:clauses[r[1]][1]]), r == (lo, hi)), default=(lo, hi))
     start = clauses[lo][0]
+    if size(lo, hi) < limit and lo > 0 and _RELATIVE.match(text[start:]):
+        # "…asylum seekers, who in their view are at particular risk…": who is in the clause before
+        before = list(re.finditer(r"\S+", text[:start]))[-(limit - size(lo, hi)):]
+        start = before[0].start()
+    elif size(lo, hi) < limit // 2 and hi + 1 < len(clauses):
+        hi += 1  # "Figure note:" alone says nothing: take the start of the next clause too
     _, length = lead_words(text[start:clauses[hi][1]], limit)  # one clause over the budget: its first words
     return start, len(text[:start + length].rstrip(" ,;:-"))
+
+
+_RELATIVE = re.compile(r"(who|whom|whose|which)\b", re.I)
 
 
 def lead_words(text: str, limit: int) -> tuple[int, int]:
