@@ -523,6 +523,9 @@ def offers(i: int, needs: Needs, query: str, t: Tables) -> bool:
     return False
 
 
+_FIGURE_LINE = re.compile(r"(Figure|Figure note|Source):")
+
+
 def around(chosen: list, t: Tables) -> list[int]:
     """The ``chosen`` sentences and those beside them (``beside``), in the report's order, each once."""
     return sorted({j for c in chosen for j in beside(c.index, t)})
@@ -592,6 +595,10 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     cities = bool(named) and all(is_city(n) for n, _ in named)
 
     def reach(i: int) -> list[int]:
+        # a figure's lines are one thing: "Figure note: … 48,478 victims …" is UNODC's by the
+        # "Source: UNODC …" of the caption before it
+        if _FIGURE_LINE.match(t.sentences[i].text):
+            return [j for j in beside(i, t) if j == i or _FIGURE_LINE.match(t.sentences[j].text)]
         if cues == {"agent"}:
             return beside(i, t, AGENT_REACH)
         if cues == {"reason"}:  # a reason goes on from its subject: "… 14,145 victims" / "However, … due to …"

@@ -429,3 +429,11 @@ def test_a_spanish_word_is_no_country_nor_initials(pipeline):
 def test_agreeing_with_a_claim_is_an_opinion(pipeline):
     a = pipeline.ask("do u agree palantir is evil")
     assert a.abstained and "opinion" in a.notice, a.answer
+
+
+def test_a_figure_note_is_the_source_of_its_caption(pipeline):
+    # "Figure note: … 48,478 victims …" names no one; "Source: UNODC …" ends the caption before it
+    a = pipeline.ask("unodc age and sex estimates based on how many victims")
+    assert not a.abstained and "48,478" in a.answer, (a.notice, a.answer)
+    # …but a source the figure does not name still has no figure there
+    assert pipeline.ask("how many victims were the gaatw age and sex estimates based on").abstained
