@@ -593,6 +593,7 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     # countries met in the city of Palermo …" / "… of the 148 countries present, 121 signed …");
     # a country is what a figure counts, and must stand in its sentence.
     cities = bool(named) and all(is_city(n) for n, _ in named)
+    others = [(n, vec_of[n]) for n in needs.names if n in vec_of and n not in needs.places]
 
     def reach(i: int) -> list[int]:
         # a figure's lines are one thing: "Figure note: … 48,478 victims …" is UNODC's by the
@@ -603,7 +604,10 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
             return beside(i, t, AGENT_REACH)
         if cues == {"reason"}:  # a reason goes on from its subject: "… 14,145 victims" / "However, … due to …"
             return beside(i, t)
-        return [j for j in beside(i, t) if j <= i] if cities else [i]
+        # a date of a thing the question names ("the GAATW report … published in 2011") is the
+        # date of its story, whose place the sentence before may tell ("… 557 Cambodians …")
+        story = cues <= {"date", "day"} and bool(others) and sentence_covers(i, *zip(*others), t)
+        return [j for j in beside(i, t) if j <= i] if cities or story else [i]
 
     if cues and named and not any(h and any(sentence_covers(j, *zip(*named), t) for j in reach(c.index))
                                   for h, c in zip(has, chosen)):

@@ -437,3 +437,11 @@ def test_a_figure_note_is_the_source_of_its_caption(pipeline):
     assert not a.abstained and "48,478" in a.answer, (a.notice, a.answer)
     # …but a source the figure does not name still has no figure there
     assert pipeline.ask("how many victims were the gaatw age and sex estimates based on").abstained
+
+
+def test_the_date_of_a_named_document_is_its_storys(pipeline):
+    # "According to a … (GAATW) report published in 2011" follows "… deported 557 undocumented Cambodians …"
+    a = pipeline.ask("year gaatw report on the cambodian beggars came out")
+    assert not a.abstained and "2011" in a.answer, (a.notice, a.answer)
+    # a place alone is still a date's own sentence's: Thailand's arrests are no ratification
+    assert pipeline.ask("what year did thailand ratify the trafficking protocol").abstained
