@@ -445,3 +445,11 @@ def test_the_date_of_a_named_document_is_its_storys(pipeline):
     assert not a.abstained and "2011" in a.answer, (a.notice, a.answer)
     # a place alone is still a date's own sentence's: Thailand's arrests are no ratification
     assert pipeline.ask("what year did thailand ratify the trafficking protocol").abstained
+
+
+def test_how_long_is_answered_by_a_span_or_a_date(pipeline):
+    # the report gives Ghada Waly's title, never since when she holds it
+    a = pipeline.ask("how long has she been in that job", history=[("who is ghada waly", "UNODC Executive Director")])
+    assert a.abstained, a.answer
+    b = pipeline.ask("how many days between arrest and deportation of the cambodians")
+    assert not b.abstained and "three days" in b.answer, (b.notice, b.answer)
