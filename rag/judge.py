@@ -23,7 +23,7 @@ import numpy as np
 from .chunk import names_in
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import countries, members, region_names, spellings
-from .lexicon import NAME_STOP, YEAR, fold, stemmer, terms_of, tokenize, words_of
+from .lexicon import NAME_STOP, SPANISH_STOPWORDS, YEAR, fold, stemmer, terms_of, tokenize, words_of
 from .needs import COMMON_IDF, Needs, stems_among, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
 from .question import cognates, cue_spans, has_cue, question_cues
 from .read import adverbs, documents, is_city, is_name, is_verb, only_filler, phrasal, phrases, related, sayings, zipf
@@ -52,6 +52,10 @@ _SAYS_ABOUT = re.compile(r"\b(?:say|says|said|write|writes|mention|mentions|thin
 # Action convict?" through on a sentence naming the plan (0.41); 0.5 refused a paraphrase
 # whose answer shares no term with it ("grown females": "five are adult women (46%…": 0.478).
 ON_TOPIC = 0.45
+# …and a Spanish question with no cognate at all is only its meaning: "cual es la capital de
+# venezuela" is 0.26 from its best sentence, "cual es la capital de nicaragua" 0.33; "¿Cuál es la
+# fuente de los gráficos del informe?" 0.34, "en que ano se creo la onu segun el informe" 0.40.
+UNMAPPED_TOPIC = 0.33
 # Words between the figure and the question's term it must be about: at most 13 in the
 # answered dev questions, 22 and 34 in later probes ("Henry Reeve … Contingent … since its
 # inception in 2005"; "Transnational crime … several trillion US dollars"); 48 in one the
@@ -678,6 +682,11 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
             w for w in needs.words if " " in w or is_verb(w))) and (
             unmet := unmet_words(chosen, needs, t, like, events)):
         return "not_about", {"what": ", ".join(unmet)}
+    # "cual es la capital de venezuela": a Spanish question none of whose words the report has a
+    # cognate of is about what its meaning is close to (e5), or about nothing the report says.
+    if e5 and not needs.topic and not needs.lookup and not any(
+            h and COSINE_SCALE * float(t.e5_matrix[c.index] @ qvec) + COSINE_SHIFT >= UNMAPPED_TOPIC for h, c in zip(has, chosen)):
+        return "not_about", {"what": ", ".join(w for w in re.findall(r"\w+", query) if fold(w.lower()) not in SPANISH_STOPWORDS)}
     if needs.topic and not needs.lookup and not any(h and on_topic(c.index) for h, c in zip(has, chosen)):
         if needs.unknown and len(needs.unknown) == len(needs.words):
             return "unknown", {"what": ", ".join(needs.unknown)}

@@ -453,3 +453,16 @@ def test_how_long_is_answered_by_a_span_or_a_date(pipeline):
     assert a.abstained, a.answer
     b = pipeline.ask("how many days between arrest and deportation of the cambodians")
     assert not b.abstained and "three days" in b.answer, (b.notice, b.answer)
+
+
+@pytest.mark.parametrize("question", ["cual es la capital de venezuela", "cual es la poblacion de venezuela",
+                                      "cual es la capital de nicaragua"])
+def test_a_spanish_question_with_no_cognate_is_its_meaning(pipeline, question):
+    a = pipeline.ask(question)
+    # …and the refusal names the question's own words, not a cognate it lacks
+    assert a.abstained and question.split()[3] in a.notice.lower(), (a.notice, a.answer)
+
+
+def test_a_spanish_question_close_to_a_sentence_still_answers(pipeline):
+    a = pipeline.ask("¿Cuál es la fuente de los gráficos del informe?")
+    assert not a.abstained and "UNODC" in a.answer, (a.notice, a.answer)
