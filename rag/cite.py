@@ -132,8 +132,9 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None,
             break
         ahead = (lo, hi + 1) in grow and text[slice(*clauses[hi])].rstrip().endswith(":")  # "Source:" → what
         lo, hi = grow[-1] if len(grow) == 2 and (ahead or size(*grow[-1]) <= size(*grow[0])) else grow[0]
-    # Of the runs around the best clause that fit, the one meeting most of the question: "access
-    # to medical services -particularly for mothers and children-" asked "…particularly for who".
+    # Of the runs around the best clause that fit, the one meeting most of the question ("access
+    # to medical services -particularly for mothers and children-" asked "…particularly for who");
+    # of equals, the one grown smallest side first.
     runs = [(a, b) for a in range(best + 1) for b in range(best, len(clauses)) if size(a, b) <= limit]
     lo, hi = max(runs, key=lambda r: (weigh(text[clauses[r[0]][0]:clauses[r[1]][1]]), r == (lo, hi)), default=(lo, hi))
     start = clauses[lo][0]
