@@ -401,11 +401,21 @@ def test_a_contraction_in_a_question_is_read_as_its_word(pipeline):
     assert "years" in a.query and not a.abstained and "three years" in a.answer, (a.notice, a.answer)
 
 
-def test_a_name_typed_in_a_spanish_question_is_its_topic(pipeline):
+@pytest.mark.parametrize("question, fact, unlike", [
     # the names of a Spanish question are otherwise only its places: "existe" alone is no topic
-    a = pipeline.ask("desde cuando existe la brigada henry reeve")
-    assert not a.abstained and "2005" in a.answer, (a.notice, a.answer)
-    assert pipeline.ask("cuando murio ghada waly").abstained
+    ("desde cuando existe la brigada henry reeve", "2005", "cuando murio ghada waly"),
+    # "Figure note: … 48,478 victims …" names no one; "Source: UNODC …" ends the caption before
+    # it, but a source the figure does not name still has no figure there
+    ("unodc age and sex estimates based on how many victims", "48,478",
+     "how many victims were the gaatw age and sex estimates based on"),
+    # "According to a … (GAATW) report published in 2011" follows "… deported 557 undocumented
+    # Cambodians …"; a place alone is still a date's own sentence's
+    ("year gaatw report on the cambodian beggars came out", "2011", "what year did thailand ratify the trafficking protocol"),
+])
+def test_a_requirement_is_met_where_the_report_meets_it(pipeline, question, fact, unlike):
+    a = pipeline.ask(question)
+    assert not a.abstained and fact in a.answer, (a.notice, a.answer)
+    assert pipeline.ask(unlike).abstained
 
 
 def test_the_contents_are_asked_for_by_what_they_are(pipeline):
@@ -429,22 +439,6 @@ def test_a_spanish_word_is_no_country_nor_initials(pipeline):
 def test_agreeing_with_a_claim_is_an_opinion(pipeline):
     a = pipeline.ask("do u agree palantir is evil")
     assert a.abstained and "opinion" in a.notice, a.answer
-
-
-def test_a_figure_note_is_the_source_of_its_caption(pipeline):
-    # "Figure note: … 48,478 victims …" names no one; "Source: UNODC …" ends the caption before it
-    a = pipeline.ask("unodc age and sex estimates based on how many victims")
-    assert not a.abstained and "48,478" in a.answer, (a.notice, a.answer)
-    # …but a source the figure does not name still has no figure there
-    assert pipeline.ask("how many victims were the gaatw age and sex estimates based on").abstained
-
-
-def test_the_date_of_a_named_document_is_its_storys(pipeline):
-    # "According to a … (GAATW) report published in 2011" follows "… deported 557 undocumented Cambodians …"
-    a = pipeline.ask("year gaatw report on the cambodian beggars came out")
-    assert not a.abstained and "2011" in a.answer, (a.notice, a.answer)
-    # a place alone is still a date's own sentence's: Thailand's arrests are no ratification
-    assert pipeline.ask("what year did thailand ratify the trafficking protocol").abstained
 
 
 def test_how_long_is_answered_by_a_span_or_a_date(pipeline):
