@@ -107,12 +107,14 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None,
     source = re.search(r"\b(sources?|fuentes?|come from|provenance|procedencia)\b", query, re.I)
     idf = idf or {}
 
+    kin = set().union(*(related(x) for x in q)) - q if related is not None else set()
+
     def weigh(span: str) -> float:
-        terms = set(tokenize([span])[0])
-        met = shared(q, terms)
+        stems = set(tokenize([span])[0])
+        met = shared(q, stems)
         score = sum(idf.get(x, 1.0) for x in met) + 2 * sum(has_cue(span, c) for c in cues)
         # a WordNet sense of a question word ("kids": "children") says less than the word itself
-        score += 0.5 * sum(idf.get(x, 1.0) for x in shared(kin, terms) - met)
+        score += 0.5 * sum(idf.get(x, 1.0) for x in shared(kin, stems) - met)
         score += 10 * sum(y in span for y in years)  # the answer must hold the year asked about
         return score + 5 * bool(source and re.match(r"\s*Source:", span))  # a caption's source, asked in any language
 
@@ -128,7 +130,6 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None,
             score = max(score, fit(i - 1) + 1)
         return score
 
-    kin = set().union(*(related(x) for x in q)) - q if related is not None else set()
     best = max(range(len(clauses)), key=fit)
     lo = hi = best
     size = lambda a, b: len(text[clauses[a][0]:clauses[b][1]].split())  # noqa: E731
