@@ -23,9 +23,9 @@ import numpy as np
 from .chunk import names_in
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import countries, members, region_names, spellings
-from .lexicon import NAME_STOP, SPANISH_STOPWORDS, YEAR, fold, stemmer, terms_of, tokenize, words_of
+from .lexicon import NAME_STOP, YEAR, fold, stemmer, terms_of, tokenize, words_of
 from .needs import COMMON_IDF, Needs, stems_among, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
-from .question import cognates, cue_spans, has_cue, question_cues
+from .question import cognates, cue_spans, has_cue, question_cues, spanish_words
 from .read import adverbs, documents, is_city, is_name, is_verb, only_filler, phrasal, phrases, related, sayings, zipf
 
 if TYPE_CHECKING:
@@ -666,13 +666,16 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
             met[j] = about(j, needs, t, like)
         return met[j]
 
+    def meaning(i: int) -> float:  # a Spanish question's e5 cosine, on MiniLM's scale
+        return COSINE_SCALE * float(t.e5_matrix[i] @ qvec) + COSINE_SHIFT
+
     def on_topic(i: int) -> bool:
         if cues & VALUE_CUES:
             if found := about_(i):
                 return near_value(t.sentences[i].text, cues, found, words=t.sentence_words[i])
         elif any(about_(j) for j in beside(i, t)):
             return True
-        return e5 and COSINE_SCALE * float(t.e5_matrix[i] @ qvec) + COSINE_SHIFT >= ON_TOPIC
+        return e5 and meaning(i) >= ON_TOPIC
 
     # A reason is a reason for an event: "why did the eu fine germany", "why did germany pull out
     # of the protocol" are not answered by why Germany was slow to sign. Each verb of a why
@@ -684,9 +687,9 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
         return "not_about", {"what": ", ".join(unmet)}
     # "cual es la capital de venezuela": a Spanish question none of whose words the report has a
     # cognate of is about what its meaning is close to (e5), or about nothing the report says.
-    if e5 and not needs.topic and not needs.lookup and not any(
-            h and COSINE_SCALE * float(t.e5_matrix[c.index] @ qvec) + COSINE_SHIFT >= UNMAPPED_TOPIC for h, c in zip(has, chosen)):
-        return "not_about", {"what": ", ".join(w for w in re.findall(r"\w+", query) if fold(w.lower()) not in SPANISH_STOPWORDS)}
+    if e5 and not needs.topic and not needs.lookup and not any(h and meaning(c.index) >= UNMAPPED_TOPIC
+                                                               for h, c in zip(has, chosen)):
+        return "not_about", {"what": ", ".join(spanish_words(query))}
     if needs.topic and not needs.lookup and not any(h and on_topic(c.index) for h, c in zip(has, chosen)):
         if needs.unknown and len(needs.unknown) == len(needs.words):
             return "unknown", {"what": ", ".join(needs.unknown)}

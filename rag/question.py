@@ -126,6 +126,15 @@ def cognates(question: str, stems) -> set[str]:
     return found
 
 
+def spanish_words(question: str) -> list[str]:
+    """A Spanish question's words beyond its function words, as typed.
+
+    >>> spanish_words("cual es la capital de Venezuela")
+    ['capital', 'Venezuela']
+    """
+    return [w for w in re.findall(r"\w+", question) if fold(w.lower()) not in SPANISH_STOPWORDS]
+
+
 def spanish_terms(question: str, stems) -> set[str]:
     """``cognates`` of a Spanish question's words beyond its function words ("informe" is no
     "information").
@@ -137,7 +146,7 @@ def spanish_terms(question: str, stems) -> set[str]:
     >>> sorted(spanish_terms("desde cuando existe la brigada Henry Reeve", {"exist", "henri", "reev"}))
     ['exist', 'henri', 'reev']
     """
-    words = [w for w in re.findall(r"\w+", question) if fold(w.lower()) not in SPANISH_STOPWORDS]
+    words = spanish_words(question)
     # …a name, not a Spanish word typed with a capital ("la Trata", zipf 5.3 in Spanish; "Henry" 4.3)
     named = {x for w in words if w[0].isupper() and len(w) >= 4 and not read_mod.common_in_spanish(w)
              for x in tokenize([w])[0] if x in stems}
