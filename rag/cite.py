@@ -6,6 +6,7 @@ name who speaks (the report, or the source it cites), and cite the exact span.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -112,21 +113,24 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None,
     def weigh(span: str) -> float:
         stems = set(tokenize([span])[0])
         met = shared(q, stems)
-        score = sum(idf.get(x, 1.0) for x in met) + 2 * sum(has_cue(span, c) for c in cues)
+        # fsum: a set's order follows the process's string hashes, and runs meeting the same
+        # terms must tie exactly for the tie to go the same way in every run
+        score = math.fsum(idf.get(x, 1.0) for x in met) + 2 * sum(has_cue(span, c) for c in cues)
         # a WordNet sense of a question word ("kids": "children") says less than the word itself
-        score += 0.5 * sum(idf.get(x, 1.0) for x in shared(kin, stems) - met)
+        score += 0.5 * math.fsum(idf.get(x, 1.0) for x in shared(kin, stems) - met)
         score += 10 * sum(y in span for y in years)  # the answer must hold the year asked about
         return score + 5 * bool(source and re.match(r"\s*Source:", span))  # a caption's source, asked in any language
 
     def fit(i: int) -> float:
-        score = weigh(text[slice(*clauses[i])])
+        clause = text[slice(*clauses[i])]
+        score = weigh(clause)
         # A quotation the sentence opens is what a party says, its frame only who says it: "…
         # emphasizes that the Caribbean country has been recognized …: "Cuba has a policy of Zero
         # Tolerance …"" asked "what does the cuban govt say its stance is" (as much as a cue).
-        if re.match(r'\s*["“]', text[slice(*clauses[i])]):
+        if re.match(r'\s*["“]', clause):
             score += 2
         # "The purpose is not to celebrate…, but to raise awareness…": the claim follows "but".
-        if i > 0 and re.match(r"but\b", text[slice(*clauses[i])]) and re.search(r"\bnot\b", text[slice(*clauses[i - 1])]):
+        if i > 0 and re.match(r"but\b", clause) and re.search(r"\bnot\b", text[slice(*clauses[i - 1])]):
             score = max(score, fit(i - 1) + 1)
         return score
 
