@@ -25,7 +25,7 @@ from .multilingual import COSINE_SCALE, COSINE_SHIFT
 from .places import countries, members, region_names, spellings
 from .lexicon import NAME_STOP, YEAR, fold, stemmer, terms_of, tokenize, words_of
 from .needs import COMMON_IDF, Needs, stems_among, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
-from .question import cognates, cue_spans, has_cue, question_cues, spanish_words
+from .question import cognates, cue_spans, has_cue, spanish_words
 from .read import adverbs, documents, is_city, is_name, is_verb, only_filler, phrasal, phrases, related, sayings, zipf
 
 if TYPE_CHECKING:
@@ -584,7 +584,7 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
         return "no_fact", {"cue": what_kind}
     # "how long has she been in that job": a span is worded many ways ("until 2006", "three
     # days"), so it is no cue, but a span or a date to count from must be there.
-    if "duration" in question_cues(query) and not any(has_cue(x, "duration") or YEAR.search(x) for x in text):
+    if needs.span and not any(has_cue(x, "duration") or YEAR.search(x) for x in text):
         return "no_fact", {"cue": cue_names({"duration"}, lang)}
     # "How many victims were recorded in Mexico?" is not answered by a count about something
     # else from a section that names Mexico: the sentence with the figure must name (or mean)

@@ -130,6 +130,7 @@ class Needs:
     lookup: bool = False  # asks for a part of the report by what it is (reference 4, the summary)
     speakers: tuple[str, ...] = ()  # the names asked what they said ("what did Rubio reply")
     entity: tuple[str, str] = ("", "")  # the kind asked to be named and its noun: ("person", "senators")
+    span: bool = False  # asks how long: worded too many ways to be a cue, but a span or a year must be given
 
 
 def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5: bool = False,
@@ -162,11 +163,12 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
                                       and not spanish_word(w) and (s := terms_of(w)) and s[0] not in idf))
     # "how many actually signed" counts what the question before it did, not "actually".
     asks = query if asks is None else asks
-    return Needs(frozenset(question_cues(asks) - {"duration"}), named,
+    cues = question_cues(asks)
+    return Needs(frozenset(cues - {"duration"}), named,
                  tuple(n for n in named if countries(n) or members(n)), years, topic, words, unknown,
                  "" if (thing := counted(asks)).lower() in adverbs() else thing, stance,
                  bool(asked_reference(query) or asked_sections(query)), speakers_of(query),
-                 entity_of(asks, idf) if lang == "en" else ("", ""))
+                 entity_of(asks, idf) if lang == "en" else ("", ""), "duration" in cues)
 
 
 def stems_among(query: str, words: frozenset[str]) -> set[str]:
