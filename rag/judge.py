@@ -88,7 +88,8 @@ WHY = {
            "not_about": "no sentence found is about {what}", "unquotable": "the best sentence has nothing to quote",
            "unsaid": "no sentence found has {what} say it", "unnamed_kind": "no sentence found names the {what} asked for",
            "opinion": "it asks for an opinion: this assistant only reports what the report says",
-           "advice": "it asks for advice: this assistant only reports what the report says"},
+           "advice": "it asks for advice: this assistant only reports what the report says",
+           "contrary": "it takes for granted what the report contradicts (\u201c{what}\u201d)"},
     "es": {"empty": "la pregunta no tiene ninguna palabra que buscar", "unknown": "el informe nunca menciona {what}", "unnamed": "ningún pasaje encontrado menciona {what}",
            "weak": "puntuación de la mejor frase {what} < {floor}",
            "unrelated": "la mejor frase no tiene relación (coseno {what} < {floor})",
@@ -99,7 +100,8 @@ WHY = {
            "unsaid": "ninguna frase encontrada recoge lo que dijo {what}",
            "unnamed_kind": "ninguna frase encontrada nombra {what}",
            "opinion": "pide una opinión: este asistente solo informa de lo que dice el informe",
-           "advice": "pide un consejo: este asistente solo informa de lo que dice el informe"},
+           "advice": "pide un consejo: este asistente solo informa de lo que dice el informe",
+           "contrary": "da por hecho lo que el informe contradice (\u00ab{what}\u00bb)"},
 }
 
 
@@ -592,6 +594,7 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     # Protocol?" is not answered by the US's date beside "the Protocol").
     vec_of = dict(zip(needs.names, name_vecs if name_vecs is not None else ()))
     named = [(n, vec_of[n]) for n in (needs.places or needs.names) if n in vec_of]
+    named_vecs = named
     who = ", ".join(n for n, _ in named)
     # A source is often named beside its figure ("… deported 557 Cambodians." / "According to a
     # GAATW report…"): "who reported that?" may be met by a neighbour of a sentence that names it,
@@ -685,6 +688,10 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
             w for w in needs.words if " " in w or is_verb(w))) and (
             unmet := unmet_words(chosen, needs, t, like, events)):
         return "not_about", {"what": ", ".join(unmet)}
+    # "why did the us refuse to ratify the protocol" asks the reason for what the report says did
+    # happen ("… the country ratified the Protocol in 2005, but with certain reservations …").
+    if needs.denied and (said := affirmed(chosen, needs.denied, named_vecs, t)):
+        return "contrary", {"what": said}
     # "cual es la capital de venezuela": a Spanish question none of whose words the report has a
     # cognate of is about what its meaning is close to (e5), or about nothing the report says.
     if e5 and not needs.topic and not needs.lookup and not any(h and meaning(c.index) >= UNMAPPED_TOPIC
@@ -731,6 +738,29 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
             h and all(count_for(y, x, c.index) for y in needs.years) for h, x, c in zip(has, text, chosen)):
         return "not_year", {"what": ", ".join(needs.years)}
     return None
+
+
+# A word within this many before a verb denies it: "did not ratify", "has never been ratified".
+NEGATION_REACH = 3
+_NEGATIONS = frozenset({"not", "never", "no", "n't", "refus", "declin", "fail", "without"})
+AFFIRMED_WORDS = 6  # words either side of the verb quoted in the refusal
+
+
+def affirmed(chosen: list, denied: tuple[str, ...], named: list, t: Tables) -> str:
+    """Where a chosen sentence, or one beside it, that names the question's ``named`` (name,
+    vector) pairs says that one of the ``denied`` stems happened, with no negation within
+    NEGATION_REACH words before it: the words around it, or ""."""
+    for j in around(chosen, t):
+        offsets, words = zip(*t.sentence_words[j]) if t.sentence_words[j] else ((), ())
+        if named and not sentence_covers(j, *zip(*named), t):
+            continue
+        for k, w in enumerate(words):
+            before = words[max(0, k - NEGATION_REACH):k]
+            if w in denied and not (_NEGATIONS & set(before) or any(b.endswith("n't") for b in before)):
+                text = t.sentences[j].text
+                end = offsets[k + AFFIRMED_WORDS + 1] if k + AFFIRMED_WORDS + 1 < len(offsets) else len(text)
+                return text[offsets[max(0, k - AFFIRMED_WORDS)]:end].strip(" ,;:")
+    return ""
 
 
 def years_of_values(text: str, cues: set[str]) -> set[str] | None:

@@ -31,7 +31,7 @@ from .chunk import names_in
 from .lexicon import YEAR, fold, stemmer, terms_of, tokenize
 from .places import countries, members
 from .question import COUNT_WORDS, asked_entity, cognates, counted, question_cues, spanish_terms
-from .read import adverbs, describings, is_name, phrasal, sayings, spanish_word
+from .read import adverbs, describings, is_name, is_verb, phrasal, sayings, spanish_word
 from .retrieve import asked_reference, asked_sections
 from .senses import PARTICLES
 
@@ -131,6 +131,7 @@ class Needs:
     speakers: tuple[str, ...] = ()  # the names asked what they said ("what did Rubio reply")
     entity: tuple[str, str] = ("", "")  # the kind asked to be named and its noun: ("person", "senators")
     span: bool = False  # asks how long: worded too many ways to be a cue, but a span or a year must be given
+    denied: tuple[str, ...] = ()  # the stems of what a why question says never happened ("why did the us refuse to ratify")
 
 
 def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5: bool = False,
@@ -168,7 +169,49 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
                  tuple(n for n in named if countries(n) or members(n)), years, topic, words, unknown,
                  "" if (thing := counted(asks)).lower() in adverbs() else thing, stance,
                  bool(asked_reference(query) or asked_sections(query)), speakers_of(query),
-                 entity_of(asks, idf) if lang == "en" else ("", ""), "duration" in cues)
+                 entity_of(asks, idf) if lang == "en" else ("", ""), "duration" in cues,
+                 denied_of(asks, idf, e5) if cues == {"reason"} else ())
+
+
+# "why did the us refuse to ratify", "why has germany never signed", "why didnt the us ever
+# ratify", "por que eeuu no ratifico": what a question says did not happen is the first verb of
+# the DENIED_REACH words after its negation. Not a delay ("why did germany not ratify until
+# 2006"), which happened in the end.
+_DENIED = re.compile(r"\b(?:refus(?:e|es|ed|ing)|declin(?:e|es|ed|ing)|fail(?:s|ed|ing)?|neg(?:o|aron|ado) a|"
+                     r"never|not|nunca|no)\b", re.I)
+_DELAY = re.compile(r"\b(?:until|till|before|so long|right away|yet|hasta|antes)\b", re.I)
+DENIED_REACH = 4
+
+
+def denied_of(query: str, idf: dict[str, float], e5: bool = False) -> tuple[str, ...]:
+    """The report's stems of the verbs a question says did not happen (``_DENIED``), each once.
+    A Spanish question's are its cognates; an English "no" is a determiner ("no data"), not a
+    denial.
+
+    >>> denied_of("why did the US refuse to ratify the protocol?", {"ratifi": 3.0})
+    ('ratifi',)
+    >>> denied_of("why did not the US (United States) ever ratify it", {"ratifi": 3.0})
+    ('ratifi',)
+    >>> denied_of("why did germany not ratify until 2006", {"ratifi": 3.0}), denied_of("why is there no data", {"data": 3.0})
+    ((), ())
+    >>> denied_of("por que eeuu no ratifico el protocolo", {"ratifi": 3.0}, e5=True)
+    ('ratifi',)
+    """
+    if _DELAY.search(query):
+        return ()
+    out = []
+    for m in _DENIED.finditer(query):
+        if not e5 and m.group().lower() in ("no", "nunca"):
+            continue
+        # a capital is a name's, and counts no word ("did not the US (United States) ever ratify":
+        # not "unite")
+        for word in [w for w in re.findall(r"[^\W\d_]+", query[m.end():]) if not w[0].isupper()][:DENIED_REACH]:
+            found = sorted(cognates(word.lower(), idf)) if e5 else \
+                [x for x in terms_of(word)[:1] if x in idf] if is_verb(word) else []
+            if found:
+                out += found
+                break
+    return tuple(dict.fromkeys(out))
 
 
 def stems_among(query: str, words: frozenset[str]) -> set[str]:

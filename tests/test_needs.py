@@ -460,3 +460,17 @@ def test_a_spanish_question_with_no_cognate_is_its_meaning(pipeline, question):
 def test_a_spanish_question_close_to_a_sentence_still_answers(pipeline):
     a = pipeline.ask("¿Cuál es la fuente de los gráficos del informe?")
     assert not a.abstained and "UNODC" in a.answer, (a.notice, a.answer)
+
+
+@pytest.mark.parametrize("question", ["why did the us refuse to ratify the palermo protocol",
+                                      "why didnt the us ever ratify the trafficking protocol",
+                                      "por que eeuu no ratifico el protocolo"])
+def test_a_why_question_denying_what_the_report_says_happened_is_refused(pipeline, question):
+    # "In the case of the United States of America, the country ratified the Protocol in 2005, …"
+    a = pipeline.ask(question)
+    assert a.abstained and "ratified the Protocol in 2005" in a.notice, (a.notice, a.answer)
+
+
+def test_a_why_question_asking_about_a_delay_is_no_denial(pipeline):
+    a = pipeline.ask("why did germany not ratify the protocol until 2006")
+    assert not a.abstained and "Germany" in a.answer, (a.notice, a.answer)
