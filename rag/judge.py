@@ -692,6 +692,10 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     # happen ("… the country ratified the Protocol in 2005, but with certain reservations …").
     if needs.denied and (said := affirmed(chosen, needs.denied, named_vecs, t)):
         return "contrary", {"what": said}
+    # …and "why are most victims adult men" the reason for what the report says is a minority
+    # ("Only 20% of the victims are adult men").
+    if needs.most and (said := minority(chosen, needs.most, named_vecs if needs.places else [], t)):
+        return "contrary", {"what": said}
     # "cual es la capital de venezuela": a Spanish question none of whose words the report has a
     # cognate of is about what its meaning is close to (e5), or about nothing the report says.
     if e5 and not needs.topic and not needs.lookup and not any(h and meaning(c.index) >= UNMAPPED_TOPIC
@@ -760,6 +764,31 @@ def affirmed(chosen: list, denied: tuple[str, ...], named: list, t: Tables) -> s
                 text = t.sentences[j].text
                 end = offsets[k + AFFIRMED_WORDS + 1] if k + AFFIRMED_WORDS + 1 < len(offsets) else len(text)
                 return text[offsets[max(0, k - AFFIRMED_WORDS)]:end].strip(" ,;:")
+    return ""
+
+
+# Words between a share and what it is the share of: "Only 20% of the victims are adult men" 6.
+SHARE_REACH = 8
+
+
+def minority(chosen: list, most: frozenset[str], places: list, t: Tables) -> str:
+    """Where a sentence of the report gives a share under half within SHARE_REACH words of
+    every stem of ``most``, for the question's ``places`` (name, vector) when it names any: the
+    words around it, or "". A share is a fact wherever the report gives it, so the chosen
+    sentences ("These two cases … demonstrate that human traffickers' prey on …") are read first,
+    then the rest."""
+    for j in dict.fromkeys([*around(chosen, t), *range(len(t.sentences))]):
+        text, words = t.sentences[j].text, t.sentence_words[j]
+        if places and not sentence_covers(j, *zip(*places), t):
+            continue
+        for a, b in sorted(cue_spans(text, "percent")):
+            share = re.search(r"\d+(?:\.\d+)?", text[a:b])
+            # …in its own clause: "Only 20% of the victims are adult men; and the rest, 15%, are boys"
+            lo = max(text.rfind(x, 0, a) for x in ";:.") + 1
+            hi = min([i for x in ";:." if (i := text.find(x, b)) >= 0] or [len(text)])
+            clause = [(o, w) for o, w in words if lo <= o < hi]
+            if share and float(share.group()) < 50 and near_terms(tuple(clause), [(a, b)], set(most), SHARE_REACH) >= most:
+                return text[lo:hi].strip(" ,;:")
     return ""
 
 

@@ -132,6 +132,7 @@ class Needs:
     entity: tuple[str, str] = ("", "")  # the kind asked to be named and its noun: ("person", "senators")
     span: bool = False  # asks how long: worded too many ways to be a cue, but a span or a year must be given
     denied: tuple[str, ...] = ()  # the stems of what a why question says never happened ("why did the us refuse to ratify")
+    most: frozenset[str] = frozenset()  # the topic a why question says most are ("why are most victims adult men")
 
 
 def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5: bool = False,
@@ -170,7 +171,13 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
                  "" if (thing := counted(asks)).lower() in adverbs() else thing, stance,
                  bool(asked_reference(query) or asked_sections(query)), speakers_of(query),
                  entity_of(asks, idf) if lang == "en" else ("", ""), "duration" in cues,
-                 denied_of(asks, idf, e5) if cues == {"reason"} else ())
+                 denied_of(asks, idf, e5) if cues == {"reason"} else (),
+                 topic if cues == {"reason"} and _MOST.search(folded) else frozenset())
+
+
+# "why are most victims adult men", "why are the majority of victims men": a why question saying
+# what most are.
+_MOST = re.compile(r"\b(most|majority|mostly|mainly|la mayoria|mayoritariamente)\b(?! (recent|recently|common|important|powerful))", re.I)
 
 
 # "why did the us refuse to ratify", "why has germany never signed", "why didnt the us ever

@@ -474,3 +474,12 @@ def test_a_why_question_denying_what_the_report_says_happened_is_refused(pipelin
 def test_a_why_question_asking_about_a_delay_is_no_denial(pipeline):
     a = pipeline.ask("why did germany not ratify the protocol until 2006")
     assert not a.abstained and "Germany" in a.answer, (a.notice, a.answer)
+
+
+def test_a_why_question_saying_most_are_what_the_report_says_few_are_is_refused(pipeline):
+    # "Only 20% of the victims are adult men; and the rest, 15%, are boys.": the share is the clause's
+    a = pipeline.ask("why are most trafficking victims adult men")
+    assert a.abstained and "Only 20% of the victims are adult men" in a.notice, (a.notice, a.answer)
+    # 72% of the EU's victims were women and girls: no contradiction there
+    b = pipeline.ask("why are most eu victims women and girls")
+    assert "contradicts" not in b.notice, b.notice
