@@ -21,7 +21,7 @@ import numpy as np
 from .chunk import Chunk, Sentence, names_in, overlapping, overlapping_in_doc, per_doc  # noqa: F401  (Chunk: suggest()'s doctest)
 from .cite import Citation, budgets, frame, lead_words, make_citation, source_of, trim
 from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, REFERENCE_SECTION, WHY, near_terms, places_in,
-                    runs_on, sentence_covers, stemmed_words, unanswered, unasked, uncovered, unquoted)
+                    quoted_by, runs_on, sentence_covers, stemmed_words, unanswered, unasked, uncovered, unquoted)
 from .load import Reference  # noqa: F401  (Tables.references)
 from .needs import ASKS_DIFFERENCE, needs_of
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
@@ -623,6 +623,18 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
                 chosen = with_beside(chosen, t, cue)
         return chosen
 
+    # "what did she tell ips": what someone said is their words, a quotation they stand outside
+    # of as its speaker ("\"We know that the United States is …\" / \"… girls,\" Canessa told
+    # IPS."), when the sentences chosen around the best one ("… statements by … Romina Canessa,
+    # who …") hold none. As with a retry (below), a word the report never uses keeps the question
+    # to its best sentence: "respond" is no statement of the State Department's.
+    if needs.speakers and not needs.unknown and not scored[0].asked and not any(
+            quoted_by(s.index, needs.speakers, t) for s in pick(scored[0], False)) and (
+            own := next((s for s in scored[1:RETRY_RANKS] if quoted_by(s.index, needs.speakers, t)), None)):
+        # …from where the quotation opens
+        opens = next((s for s in scored if s.index == own.index - 1 and runs_on(t.sentences[s.index].text)
+                      and t.sentences[s.index].doc_id == t.sentences[own.index].doc_id), own)
+        scored = [opens] + [s for s in scored if s is not opens]
     # The judge reads the sentences chosen for the question as a whole, before those added for
     # one of its words (``covering``: "… reported in 2020 by the UODC" is no figure for 2020).
     lead, reason = scored[0], unanswered(query, pick(scored[0], False), needs, name_vecs, qvec, t, lang, e5, like)

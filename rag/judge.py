@@ -465,6 +465,16 @@ def speaks(i: int, names: tuple[str, ...], t: Tables) -> bool:
                for k, w in enumerate(words) if w[0].isupper() and any(same_word(w.lower(), h) for h in heads))
 
 
+def quoted_by(i: int, names: tuple[str, ...], t: Tables) -> bool:
+    """Whether sentence ``i`` quotes one of ``names``: it holds a quotation mark and they speak
+    in it (``speaks``), or its quote runs on to the next sentence, where they do."""
+    text = t.sentences[i].text
+    if not re.search(r'["“”]', text):
+        return False
+    return speaks(i, names, t) or runs_on(text) and i + 1 < len(t.sentences) \
+        and t.sentences[i + 1].doc_id == t.sentences[i].doc_id and speaks(i + 1, names, t)
+
+
 # Words between a kind's noun and the name that fills it: "Senators Marco Rubio" 0, "the
 # Secretary of State, Antony Blinken" 2; "R. Kelly, members of British royalty" is 3 from it.
 ENTITY_REACH = 2

@@ -483,3 +483,13 @@ def test_a_why_question_saying_most_are_what_the_report_says_few_are_is_refused(
     # 72% of the EU's victims were women and girls: no contradiction there
     b = pipeline.ask("why are most eu victims women and girls")
     assert "contradicts" not in b.notice, b.notice
+
+
+def test_what_someone_said_is_their_quoted_words(pipeline):
+    # not only "… statements by … Romina Canessa, who acknowledges …", the sentence naming her best
+    history = [("who is romina canessa", "A human rights lawyer and member of the NGO Equality Now.")]
+    a = pipeline.ask("what did she tell ips", history=history)
+    assert not a.abstained and "source, destination and transit" in a.answer, (a.notice, a.answer)
+    # …but "respond", a word the report never uses, is no statement the State Department made
+    b = pipeline.ask("how did the us govt respond to cubas statement")
+    assert b.abstained, b.answer
