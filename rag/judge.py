@@ -465,14 +465,28 @@ def speaks(i: int, names: tuple[str, ...], t: Tables) -> bool:
                for k, w in enumerate(words) if w[0].isupper() and any(same_word(w.lower(), h) for h in heads))
 
 
+# '…," he said in a statement': a quote's speaker written as a pronoun, after the quote
+_PRONOUN_SAYS = re.compile(r'["”]\s*,?\s*(?:he|she|they)\s+([a-z]+)')
+
+
 def quoted_by(i: int, names: tuple[str, ...], t: Tables) -> bool:
     """Whether sentence ``i`` quotes one of ``names``: it holds a quotation mark and they speak
-    in it (``speaks``), or its quote runs on to the next sentence, where they do."""
+    in it (``speaks``), or its quote runs on to the next sentence, where they do; a speaker
+    written "he" or "she" is the one named in the sentence before the quote opens ("… Ghada Waly
+    called on …" / "\"Millions of women … are out of work …" / "…,\" he said in a statement …").
+    """
     text = t.sentences[i].text
     if not re.search(r'["“”]', text):
         return False
-    return speaks(i, names, t) or runs_on(text) and i + 1 < len(t.sentences) \
-        and t.sentences[i + 1].doc_id == t.sentences[i].doc_id and speaks(i + 1, names, t)
+    ends = i + 1 if runs_on(text) and i + 1 < len(t.sentences) and t.sentences[i + 1].doc_id == t.sentences[i].doc_id else i
+    if speaks(ends, names, t):
+        return True
+    said = _PRONOUN_SAYS.search(t.sentences[ends].text)
+    opens = i - 1 if ends == i and i > 0 and t.sentences[i - 1].doc_id == t.sentences[i].doc_id \
+        and runs_on(t.sentences[i - 1].text) else i
+    before = opens - 1
+    return bool(said) and said.group(1) in sayings() and before >= 0 and t.sentences[before].doc_id == t.sentences[i].doc_id \
+        and any(re.search(name_pattern(n), " ".join(words_of(t.sentences[before].text))) for n in names)
 
 
 # Words between a kind's noun and the name that fills it: "Senators Marco Rubio" 0, "the

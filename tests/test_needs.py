@@ -493,3 +493,10 @@ def test_what_someone_said_is_their_quoted_words(pipeline):
     # …but "respond", a word the report never uses, is no statement the State Department made
     b = pipeline.ask("how did the us govt respond to cubas statement")
     assert b.abstained, b.answer
+
+
+def test_a_quote_said_by_he_or_she_is_the_one_named_before_it(pipeline):
+    # "… Ghada Waly called on …" / "\"Millions of women … are out of work …" / "…,\" he said in a statement …"
+    a = pipeline.ask("what did she say ppl r out of",
+                     history=[("who is ghada wally", "She is the UNODC Executive Director mentioned in the report.")])
+    assert not a.abstained and "out of work" in a.answer, (a.notice, a.answer)
