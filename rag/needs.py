@@ -40,7 +40,7 @@ from .senses import PARTICLES
 COMMON_IDF = 1.5
 # Words that ask for a kind of fact rather than name a topic ("what share", "who heads").
 CUE_WORDS = (" percent percentage share proportion fraction number year date many much time long money"
-             " highest largest biggest greatest lowest smallest fewest least most second third runner"
+             " highest largest biggest greatest lowest smallest fewest least most first second third runner"
              " president director head boss chair chairman leader chief ceo secretary minister executive"
              # …and for a line of the reference list, a page, a name or a definition ("What is the
              # title of reference 4?", "What does GAATW stand for?", "Who is named…?")

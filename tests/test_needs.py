@@ -500,3 +500,9 @@ def test_a_quote_said_by_he_or_she_is_the_one_named_before_it(pipeline):
     a = pipeline.ask("what did she say ppl r out of",
                      history=[("who is ghada wally", "She is the UNODC Executive Director mentioned in the report.")])
     assert not a.abstained and "out of work" in a.answer, (a.notice, a.answer)
+
+
+def test_first_asks_like_second_and_third(pipeline):
+    # "as of 2014, July 30 would be commemorated": "first" is an ordinal asked, no topic to meet
+    a = pipeline.ask("what year was the world day first marked")
+    assert not a.abstained and "2014" in a.answer, (a.notice, a.answer)
