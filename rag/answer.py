@@ -613,7 +613,11 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
                 cos := float(t.sentence_matrix[scored[0].index] @ qvec)) < COSINE_FLOOR:
             return refusal(lang, "unrelated", scored[0].score, what=f"{cos:.2f}", floor=COSINE_FLOOR), ranked
     # A Spanish question's terms are not the report's: its neighbours are kept as before.
-    uncommon = None if e5 else frozenset(x for x in tokenize([query])[0] if t.idf.get(x, 0.0) >= COMMON_IDF)
+    # A word the report never uses stands for the report's words of its senses ("and kids": the
+    # "children accounted for 22%" beside the EU's total).
+    stems = tokenize([query])[0]
+    uncommon = None if e5 else frozenset(x for x in (*stems, *(r for u in stems if u not in t.idf for r in related(u)))
+                                         if t.idf.get(x, 0.0) >= COMMON_IDF)
     def pick(lead: Scored, cover: bool) -> list[Scored]:
         chosen = choose([lead] + [s for s in scored if s is not lead], t, detail, max_sentences, uncommon, cover)
         # "who said that" asks who said the best sentence: a name in another one (the "U.S." of

@@ -203,6 +203,7 @@ def related_of(net, stem, words: list[str]) -> dict[str, list[str]]:
     "situation", "stock" any "product", "today" any "day", "general" "pandemic". ``words``:
     ``common_words``."""
     known = set(words)
+    forms = inflections(net)
     out: dict[str, set[str]] = {}
     for w in words:
         by_pos: dict[str, list] = {}
@@ -213,9 +214,27 @@ def related_of(net, stem, words: list[str]) -> dict[str, list[str]]:
             for s in senses[:SENSES]:
                 for g in (s, *s.hyponyms()):
                     near |= {n for n in (lem.name() for lem in g.lemmas()) if n.islower() and n in known}
+        # …in each of its forms: a stemmer leaves "children" and "women" whole ("woman": "women"
+        # is morphy's one irregular detachment rule for nouns, "men" -> "man")
+        near |= {f for n in near for f in (*forms.get(n, ()), *([n[:-3] + "men"] if n.endswith("man") else []))
+                 if f in known}
         if near := {stem(n) for n in near} - {stem(w)}:
             out.setdefault(stem(w), set()).update(near)
     return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+def inflections(net) -> dict[str, list[str]]:
+    """Noun -> its irregular plurals, from WordNet's own exception list ("child": "children",
+    "foot": "feet"), which its ``morphy`` reads the other way. Not verbs': "got", "shot" and
+    "rose" as forms of senses of "getting" and "grown" moved a paraphrase's quote off its answer."""
+    from pathlib import Path
+
+    out: dict[str, list[str]] = {}
+    for line in (Path(net.wordnet_data_dir) / "noun.exc").read_text().splitlines():
+        form, *bases = line.split()
+        for base in bases:
+            out.setdefault(base, []).append(form)
+    return out
 
 
 def forms_of(net) -> dict[str, set[tuple[str, bool]]]:
