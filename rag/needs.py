@@ -68,6 +68,8 @@ _OPINION = re.compile(
     r"|\b(your|ur) (opinion|view|take)\b"
     r"|\b(opinas|piensas|crees|te parece|tu opinion|usted opina|estas de acuerdo|esta de acuerdo)\b"
     r"|^(is|are|was|were) .{1,60}\b(right|wrong|good|bad|fair|justified|lying|correct) (about|to|on|in)\b"
+    # …or which party is ("who is right in the end, cuba or the us", "which side is lying")
+    rf"|\b(who|which( \w+)?) (is|was|are|were) ({_JUDGED})\b"
     # a yes-or-no judgement of the report or a party ("is the report biased", "is cuba telling
     # the truth", "el informe es imparcial"): the report's own words ("in their biased vision")
     # are asked for by "does the report say…"

@@ -439,6 +439,8 @@ def test_a_spanish_word_is_no_country_nor_initials(pipeline):
 def test_agreeing_with_a_claim_is_an_opinion(pipeline):
     a = pipeline.ask("do u agree palantir is evil")
     assert a.abstained and "opinion" in a.notice, a.answer
+    b = pipeline.ask("whos right in the end, cuba or the us")  # which party is right: a judgement too
+    assert b.abstained and "opinion" in b.notice, b.answer
 
 
 def test_how_long_is_answered_by_a_span_or_a_date(pipeline):
