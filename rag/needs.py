@@ -18,6 +18,8 @@ against the chosen sentences, for every question.
 'advice'
 >>> needs_of("who should i call if my neighbour is trafficked", [], "en", {}).stance
 'advice'
+>>> needs_of("where can i donate", [], "en", {}).stance, needs_of("best way to talk to my kids about it", [], "en", {}).stance
+('advice', 'advice')
 >>> needs_of("do u agree palantir is evil", [], "en", {}).stance
 'opinion'
 """
@@ -76,7 +78,9 @@ _OPINION = re.compile(
     rf"|^(is|are|was|were) .{{0,60}}\b({_JUDGED})( \w+)?( or not)?\W*$|^(can|should|do) (i|we|you|u) (trust|believe)\b"
     rf"|\b(es|son|fue|era|esta|estan) (un[ao]? )?(muy )?({_JUZGADO})( o no)?\W*$", re.I)
 _ADVICE = re.compile(
-    r"^(should|shall|must) (i|we|my|our)\b|\b(what|how|who) (should|can|do|could|must) (i|we)\b|\bwhat to do\b"
+    r"^(should|shall|must) (i|we|my|our)\b|\b(what|how|who|where|which|when) (should|can|do|could|must) (i|we)\b|\bwhat to do\b"
+    # …or the best thing for the asker's own ("best way to talk to my kids about trafficking")
+    r"|\bbest \w+( \w+)? (to|for)\b.*\b(my|me|our|us)\b"
     r"|^should (the|a|an|we|they|people|governments?|countries|[A-Z]\w*)\b"
     # …or asked with a verb of advising, of the bot ("what do you recommend", "advise me", "any
     # tips for me", "que me recomiendas"), or of what the asker should do ("which charity i should
