@@ -78,7 +78,10 @@ _OPINION = re.compile(
     rf"|^(is|are|was|were) .{{0,60}}\b({_JUDGED})( \w+)?( or not)?\W*$|^(can|should|do) (i|we|you|u) (trust|believe)\b"
     rf"|\b(es|son|fue|era|esta|estan) (un[ao]? )?(muy )?({_JUZGADO})( o no)?\W*$", re.I)
 _ADVICE = re.compile(
-    r"^(should|shall|must) (i|we|my|our)\b|\b(what|how|who|where|which|when) (should|can|do|could|must) (i|we)\b|\bwhat to do\b"
+    r"^(should|shall|must) (i|we|my|our)\b|\b(what|how|who|which|when) (should|can|do|could|must) (i|we)\b|\bwhat to do\b"
+    # …where the asker should go or act ("where can i donate"), not where to read the report's
+    # parts ("where can i find the summary")
+    r"|\bwhere (should|can|do|could|must) (i|we)\b(?! (find|see|read|get|look|view|download|access)\b)"
     # …or the best thing for the asker's own ("best way to talk to my kids about trafficking")
     r"|\bbest \w+( \w+)? (to|for)\b.*\b(my|me|our|us)\b"
     r"|^should (the|a|an|we|they|people|governments?|countries|[A-Z]\w*)\b"
