@@ -482,10 +482,12 @@ def quoted_by(i: int, names: tuple[str, ...], t: Tables) -> bool:
     if speaks(ends, names, t):
         return True
     said = _PRONOUN_SAYS.search(t.sentences[ends].text)
-    opens = i - 1 if ends == i and i > 0 and t.sentences[i - 1].doc_id == t.sentences[i].doc_id \
-        and runs_on(t.sentences[i - 1].text) else i
-    before = opens - 1
-    return bool(said) and said.group(1) in sayings() and before >= 0 and t.sentences[before].doc_id == t.sentences[i].doc_id \
+    if not said or said.group(1) not in sayings():
+        return False
+    # the sentence before the one the quote opens in (``i``, or the one before when ``i`` ends it)
+    ended = ends == i and i > 0 and t.sentences[i - 1].doc_id == t.sentences[i].doc_id and runs_on(t.sentences[i - 1].text)
+    before = i - 2 if ended else i - 1
+    return before >= 0 and t.sentences[before].doc_id == t.sentences[i].doc_id \
         and any(re.search(name_pattern(n), " ".join(words_of(t.sentences[before].text))) for n in names)
 
 
@@ -618,7 +620,6 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
     # Protocol?" is not answered by the US's date beside "the Protocol").
     vec_of = dict(zip(needs.names, name_vecs if name_vecs is not None else ()))
     named = [(n, vec_of[n]) for n in (needs.places or needs.names) if n in vec_of]
-    named_vecs = named
     who = ", ".join(n for n, _ in named)
     # A source is often named beside its figure ("… deported 557 Cambodians." / "According to a
     # GAATW report…"): "who reported that?" may be met by a neighbour of a sentence that names it,
@@ -679,9 +680,9 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
         return "unknown", {"what": ", ".join(unnamed)}
     # "what was r kelly sentenced to": every word of the question that is not a name is one the
     # report never uses, and none is met near the chosen sentences.
-    named = {x.lower() for n in needs.names for x in n.split()}
+    name_words = {x.lower() for n in needs.names for x in n.split()}
     # A look-up's words are the reference list's ("reference 16 whats the outlet"), not the text's.
-    content = [w for w in needs.words if not is_name(w) and w.lower() not in named]
+    content = [w for w in needs.words if not is_name(w) and w.lower() not in name_words]
     if content and not needs.lookup and set(content) <= set(needs.unknown) and set(content) <= set(strange := unmet_words(chosen, needs, t, like)):
         return "unknown", {"what": ", ".join(strange)}
     if needs.speakers and not any(speaks(j, needs.speakers, t) for c in chosen for j in beside(c.index, t)):
@@ -714,11 +715,11 @@ def unanswered(query: str, chosen: list, needs: Needs, name_vecs: np.ndarray | N
         return "not_about", {"what": ", ".join(unmet)}
     # "why did the us refuse to ratify the protocol" asks the reason for what the report says did
     # happen ("… the country ratified the Protocol in 2005, but with certain reservations …").
-    if needs.denied and (said := affirmed(chosen, needs.denied, named_vecs, t)):
+    if needs.denied and (said := affirmed(chosen, needs.denied, named, t)):
         return "contrary", {"what": said}
     # …and "why are most victims adult men" the reason for what the report says is a minority
     # ("Only 20% of the victims are adult men").
-    if needs.most and (said := minority(chosen, needs.most, named_vecs if needs.places else [], t)):
+    if needs.most and (said := minority(chosen, needs.most, named if needs.places else [], t)):
         return "contrary", {"what": said}
     # "cual es la capital de venezuela": a Spanish question none of whose words the report has a
     # cognate of is about what its meaning is close to (e5), or about nothing the report says.
