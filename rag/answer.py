@@ -278,7 +278,7 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
         qvec = thread.vec
     q_terms = set(tokenize([own])[0])
     q_weight = sum(t.idf.get(x, 1.0) for x in q_terms) or 1.0
-    senses = set() if e5 else {x for u in q_terms if u not in t.idf for x in related(u) if x in t.idf} - q_terms
+    senses = set() if e5 else senses_of(q_terms, t.idf) - q_terms
     cues = question_cues(own)
     named = named_section(question, t.section_titles)
     # "What does the section on X argue?" asks for X, not for the contents' line naming it.
@@ -339,6 +339,16 @@ def score_sentences(question: str, qvec: np.ndarray, passages: list[Passage], t:
     if thread is not None and thread.pointed:
         out = [x for x in out if thread_bonus(x.index, thread, t.sentences) > 0] or out
     return sorted(out, key=lambda x: -x.score)
+
+
+def senses_of(stems, idf: dict[str, float]) -> set[str]:
+    """The report's stems (``idf``'s) of the words WordNet gives a sense of, for each of
+    ``stems`` the report never uses ("kid": "child", "children").
+
+    >>> sorted(senses_of(["kid", "victim"], {"children": 2.5, "victim": 1.5}))
+    ['children']
+    """
+    return {x for u in stems if u not in idf for x in related(u) if x in idf}
 
 
 def defined_term(rest: str, idf: dict[str, float]) -> set[str]:
@@ -616,8 +626,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # A word the report never uses stands for the report's words of its senses ("and kids": the
     # "children accounted for 22%" beside the EU's total).
     stems = tokenize([query])[0]
-    uncommon = None if e5 else frozenset(x for x in (*stems, *(r for u in stems if u not in t.idf for r in related(u)))
-                                         if t.idf.get(x, 0.0) >= COMMON_IDF)
+    uncommon = None if e5 else frozenset(x for x in {*stems, *senses_of(stems, t.idf)} if t.idf.get(x, 0.0) >= COMMON_IDF)
     def pick(lead: Scored, cover: bool) -> list[Scored]:
         chosen = choose([lead] + [s for s in scored if s is not lead], t, detail, max_sentences, uncommon, cover)
         # "who said that" asks who said the best sentence: a name in another one (the "U.S." of
@@ -632,16 +641,18 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
     # IPS."), when the sentences chosen around the best one ("… statements by … Romina Canessa,
     # who …") hold none. As with a retry (below), a word the report never uses keeps the question
     # to its best sentence: "respond" is no statement of the State Department's.
+    first = pick(scored[0], False)
     if needs.speakers and not needs.unknown and not scored[0].asked and not any(
-            quoted_by(s.index, needs.speakers, t) for s in pick(scored[0], False)) and (
+            quoted_by(s.index, needs.speakers, t) for s in first) and (
             own := next((s for s in scored[1:RETRY_RANKS] if quoted_by(s.index, needs.speakers, t)), None)):
         # …from where the quotation opens
         opens = next((s for s in scored if s.index == own.index - 1 and runs_on(t.sentences[s.index].text)
                       and t.sentences[s.index].doc_id == t.sentences[own.index].doc_id), own)
         scored = [opens] + [s for s in scored if s is not opens]
+        first = pick(scored[0], False)
     # The judge reads the sentences chosen for the question as a whole, before those added for
     # one of its words (``covering``: "… reported in 2020 by the UODC" is no figure for 2020).
-    lead, reason = scored[0], unanswered(query, pick(scored[0], False), needs, name_vecs, qvec, t, lang, e5, like)
+    lead, reason = scored[0], unanswered(query, first, needs, name_vecs, qvec, t, lang, e5, like)
     runners = [s for s in scored[1:RETRY_RANKS] if s.score >= scored[0].score - RETRY_WITHIN]
     # A word the report never uses keeps a speaker's question to its best sentence: it is mostly
     # the saying asked for ("how did the us govt respond to cubas statement": the State
