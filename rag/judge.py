@@ -26,6 +26,7 @@ from .places import countries, members, region_names, spellings
 from .lexicon import NAME_STOP, YEAR, fold, stemmer, terms_of, tokenize, words_of
 from .needs import COMMON_IDF, Needs, stems_among, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
 from .question import cognates, cue_spans, has_cue, spanish_words
+from .senses import PARTICLES
 from .read import adverbs, documents, is_city, is_name, is_verb, only_filler, phrasal, phrases, related, sayings, zipf
 
 if TYPE_CHECKING:
@@ -305,6 +306,29 @@ def adverbs_in(text: str) -> frozenset[str]:
 REFERENCE_SECTION = "References"  # the reference list's section, as ``clean.clean`` heads it
 
 
+def phrasal_heads(text: str) -> dict[str, frozenset[str]]:
+    """The stems of ``text``'s verbs that are only ever written as the verb of a phrasal verb
+    WordNet has: another verb, whose senses are not the verb's alone -> the stems of the verbs
+    that share a sense of it (``read.phrasal``).
+
+    >>> heads = phrasal_heads("Ghada Waly called on UN member countries, and calls on them.")
+    >>> list(heads), "request" in heads["call"]
+    (['call'], True)
+    >>> phrasal_heads("It carries out a work, and carries the day.")
+    {}
+    """
+    heads: dict[str, set[str]] = {}
+    alone = set()
+    for w, after in re.findall(r"\b([a-z]+)\b(?=(?: ([a-z]+)\b)?)", text.lower()):  # "of work, out of" is no "work out"
+        if not (stem := terms_of(w)):
+            continue
+        if after in PARTICLES and (forms := phrasal(w, after)) is not None:
+            heads.setdefault(stem[0], set()).update(x[0] for f in forms if (x := terms_of(f)))
+        else:
+            alone.add(stem[0])
+    return {k: frozenset(v) for k, v in heads.items() if k not in alone}
+
+
 def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
     """The stems of sentence ``i`` that stand for the question's topic: its topic terms, a stem
     that begins one of them or that one begins ("editor": "edited"; a Spanish "dirección":
@@ -327,8 +351,14 @@ def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
                and (not needs.cues & VALUE_CUES or w in needs.unknown or " " in w)]
     # A sentence may put a topic word another way: a WordNet sense of it ("kids": "children",
     # "accuse": "alleged"), never for a name, nor the senses of a phrasal verb's verb alone.
+    # Nor, for a word the report never uses, the sentence's phrasal verb's verb alone ("win" is
+    # not met by "carries out", a kind of "win" only as in "carry the state"; WordNet lists too
+    # few senses of phrasal verbs to hold words the report uses to this: "ask": "called on").
+    heads = phrasal_heads(t.sentences[i].text)
     found |= terms & {x for w in missing if not (w in needs.unknown and is_name(w)) and " " not in w
-                      for x in related(terms_of(w)[0])}
+                      for x in related(terms_of(w)[0]) if w not in needs.unknown or x not in heads}
+    # …but the phrasal verb's own senses ("request": "called on")
+    found |= {h for h, near in heads.items() for w in missing if " " not in w and terms_of(w)[0] in near}
     # An item of the reference list is a document, whatever the question calls it ("paper",
     # "study", "piece"; ``read.documents``).
     if t.sentences[i].section == REFERENCE_SECTION:
@@ -343,7 +373,8 @@ def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
             # A word the report uses elsewhere may be met by one near it in meaning; one it
             # never uses steps off the report's ground, and is met only by its other spellings.
             floors = np.array([[VARIANT_MATCH if w in needs.unknown else WORD_MATCH] for w in missing])
-            sims = like(missing, own) >= floors
+            sims = (like(missing, own) >= floors) & ~np.array(
+                [[w in needs.unknown and terms_of(o)[0] in heads for o in own] for w in missing])
             found |= {terms_of(w)[0] for j, w in enumerate(own) if sims[:, j].any()}
     return found
 
