@@ -306,6 +306,7 @@ def adverbs_in(text: str) -> frozenset[str]:
 REFERENCE_SECTION = "References"  # the reference list's section, as ``clean.clean`` heads it
 
 
+@functools.lru_cache(maxsize=1024)  # the report's 139 sentences, read by every question
 def phrasal_heads(text: str) -> dict[str, frozenset[str]]:
     """The stems of ``text``'s verbs that are only ever written as the verb of a phrasal verb
     WordNet has: another verb, whose senses are not the verb's alone -> the stems of the verbs
