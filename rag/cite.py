@@ -14,6 +14,7 @@ from .chunk import Sentence
 from .load import Reference
 from .lexicon import YEAR, tokenize
 from .question import has_cue, question_cues
+from .read import phrasal_heads
 from .retrieve import Passage
 
 
@@ -95,6 +96,9 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None,
     >>> t = "In many regions adult victims are freed after a raid, while children are sold again, it says."
     >>> t[slice(*trim(t, "what happens to the kids", 9))], t[slice(*trim(t, "what happens to the kids", 9, related=related))]
     ('In many regions adult victims are freed after a', 'while children are sold again, it says.')
+    >>> t = "A group raised billions for systems in the name of stopping trafficking, which has ended up being used for surveillance."
+    >>> t[slice(*trim(t, "how has the tech ended up being misused", 12, related=related))]
+    'name of stopping trafficking, which has ended up being used for surveillance.'
     >>> t = 'The ministry stressed that the country is known for its record: "We have zero tolerance."'
     >>> t[slice(*trim(t, "what does the ministry say its stance is", 8))]
     '"We have zero tolerance."'
@@ -108,7 +112,10 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None,
     source = re.search(r"\b(sources?|fuentes?|come from|provenance|procedencia)\b", query, re.I)
     idf = idf or {}
 
-    kin = set().union(*(related(x) for x in q)) - q if related is not None else set()
+    # …not of a phrasal verb's verb alone: "ended up being misused" is no "stop" or "raise",
+    # senses of "end"; the phrasal verb's own are ("finished").
+    heads = phrasal_heads(query) if related is not None else {}
+    kin = set().union(*(related(x) for x in q if x not in heads), *heads.values()) - q if related is not None else set()
 
     def weigh(span: str) -> float:
         stems = set(tokenize([span])[0])

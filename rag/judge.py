@@ -26,8 +26,8 @@ from .places import countries, members, region_names, spellings
 from .lexicon import NAME_STOP, YEAR, fold, stemmer, terms_of, tokenize, words_of
 from .needs import COMMON_IDF, Needs, stems_among, typed_terms  # noqa: F401  (COMMON_IDF: answer's)
 from .question import cognates, cue_spans, has_cue, spanish_words
-from .senses import PARTICLES
-from .read import adverbs, documents, is_city, is_name, is_verb, only_filler, phrasal, phrases, related, sayings, zipf
+from .read import (adverbs, documents, is_city, is_name, is_verb, only_filler, phrasal, phrasal_heads, phrases, related,
+                   sayings, zipf)
 
 if TYPE_CHECKING:
     from .answer import Tables
@@ -304,30 +304,6 @@ def adverbs_in(text: str) -> frozenset[str]:
 
 
 REFERENCE_SECTION = "References"  # the reference list's section, as ``clean.clean`` heads it
-
-
-@functools.lru_cache(maxsize=1024)  # the report's 139 sentences, read by every question
-def phrasal_heads(text: str) -> dict[str, frozenset[str]]:
-    """The stems of ``text``'s verbs that are only ever written as the verb of a phrasal verb
-    WordNet has: another verb, whose senses are not the verb's alone -> the stems of the verbs
-    that share a sense of it (``read.phrasal``).
-
-    >>> heads = phrasal_heads("Ghada Waly called on UN member countries, and calls on them.")
-    >>> list(heads), "request" in heads["call"]
-    (['call'], True)
-    >>> phrasal_heads("It carries out a work, and carries the day.")
-    {}
-    """
-    heads: dict[str, set[str]] = {}
-    alone = set()
-    for w, after in re.findall(r"\b([a-z]+)\b(?=(?: ([a-z]+)\b)?)", text.lower()):  # "of work, out of" is no "work out"
-        if not (stem := terms_of(w)):
-            continue
-        if after in PARTICLES and (forms := phrasal(w, after)) is not None:
-            heads.setdefault(stem[0], set()).update(x[0] for f in forms if (x := terms_of(f)))
-        else:
-            alone.add(stem[0])
-    return {k: frozenset(v) for k, v in heads.items() if k not in alone}
 
 
 def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:

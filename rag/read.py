@@ -34,7 +34,7 @@ from typing import Iterable
 from .chunk import names_in
 from .lexicon import NAME_STOP, count_phrases, fold, stemmer, stopwords, terms_of
 from .places import REGIONS, abbreviations, countries, members
-from .senses import LIGHT_VERB_ZIPF, RELATED_ZIPF, SENSES, make_senses
+from .senses import LIGHT_VERB_ZIPF, PARTICLES, RELATED_ZIPF, SENSES, make_senses
 
 # Filler before (or after) the question itself, English and Spanish, as typed in a chat box.
 _FILLER_HEAD = re.compile(
@@ -401,6 +401,30 @@ def phrasal(verb: str, particle: str) -> frozenset[str] | None:
     has no such verb ("live", "in")."""
     stem = terms_of(verb)
     return _phrasals().get(f"{stem[0]} {particle.lower()}") if stem else None
+
+
+@functools.lru_cache(maxsize=1024)  # the report's 139 sentences, read by every question
+def phrasal_heads(text: str) -> dict[str, frozenset[str]]:
+    """The stems of ``text``'s verbs that are only ever written as the verb of a phrasal verb
+    WordNet has: another verb, whose senses are not the verb's alone -> the stems of the verbs
+    that share a sense of it (``read.phrasal``).
+
+    >>> heads = phrasal_heads("Ghada Waly called on UN member countries, and calls on them.")
+    >>> list(heads), "request" in heads["call"]
+    (['call'], True)
+    >>> phrasal_heads("It carries out a work, and carries the day.")
+    {}
+    """
+    heads: dict[str, set[str]] = {}
+    alone = set()
+    for w, after in re.findall(r"\b([a-z]+)\b(?=(?: ([a-z]+)\b)?)", text.lower()):  # "of work, out of" is no "work out"
+        if not (stem := terms_of(w)):
+            continue
+        if after in PARTICLES and (forms := phrasal(w, after)) is not None:
+            heads.setdefault(stem[0], set()).update(x[0] for f in forms if (x := terms_of(f)))
+        else:
+            alone.add(stem[0])
+    return {k: frozenset(v) for k, v in heads.items() if k not in alone}
 
 
 @functools.lru_cache(maxsize=1)
