@@ -64,8 +64,8 @@ UNMAPPED_TOPIC = 0.33
 TOPIC_WINDOW = 40
 # The kinds of fact that are values, whose sentence must be on the question's topic; a title
 # ("Who is the US Secretary of State named in the report?") is checked by its names alone.
-VALUE_CUES = {"number", "age", "percent", "date", "day", "money", "factor"}
-COUNT_CUES = VALUE_CUES - {"date", "day"}  # values whose year is checked as the count's (``years_of_values``)
+VALUE_CUES = {"number", "age", "percent", "date", "day", "money", "factor", "symbol"}
+COUNT_CUES = VALUE_CUES - {"date", "day", "symbol"}  # values whose year is checked as the count's (``years_of_values``)
 # Years written as one: "between 2017 and 2018", "2019, 2017 and 2016", "2010-2012".
 _YEAR_RUN = re.compile(r"\b(?:19|20)\d\d(?:(?:\s*,\s*|\s*-\s*|\s*–\s*|\s+(?:and|to|until|through)\s+)(?:19|20)\d\d\b)*")
 # In the answered dev questions, every counted noun this rare was in the answer ("undocumented" 4.5).
@@ -234,11 +234,12 @@ def sentence_covers(i: int, names: list[str], name_vecs: np.ndarray, t: Tables) 
 
 
 CUE_NAMES = {"en": {"day": "exact date", "leader": "title", "most": "highest", "least": "lowest", "next": "next in rank",
-                    "agent": "speaker or source"},
+                    "agent": "speaker or source", "symbol": "document symbol"},
              "es": {"day": "la fecha exacta", "number": "la cifra", "age": "la edad", "percent": "el porcentaje", "date": "la fecha", "money": "el importe",
                     "contact": "el contacto", "duration": "el plazo", "factor": "el factor",
                     "penalty": "la pena", "leader": "el cargo", "most": "el máximo", "least": "el mínimo", "next": "el siguiente",
-                    "author": "el autor", "agent": "quién lo dice", "reason": "la razón"}}
+                    "author": "el autor", "agent": "quién lo dice", "reason": "la razón",
+                    "symbol": "la signatura del documento"}}
 
 
 def cue_names(cues: set[str], lang: str) -> str:

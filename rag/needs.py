@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from .chunk import names_in
 from .lexicon import YEAR, fold, stemmer, terms_of, tokenize
 from .places import countries, members
-from .question import COUNT_WORDS, asked_entity, cognates, counted, question_cues, spanish_terms
+from .question import COUNT_WORDS, SYMBOL_WORDS, asked_entity, cognates, counted, question_cues, spanish_terms
 from .read import adverbs, describings, is_name, is_verb, phrasal, sayings, spanish_word
 from .retrieve import asked_reference, asked_sections
 from .senses import PARTICLES
@@ -162,6 +162,9 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
     named = tuple(n for n in names if not YEAR.fullmatch(n))
     # …and words of describing ("how does the report label polaris"): they ask how it is put
     asked = set(tokenize([" ".join(named) + CUE_WORDS])[0]) | stems_among(query, describings())
+    if "symbol" in (cues := question_cues(query if asks is None else asks)):  # "doc number": "doc" asks
+        kinds = [w for w in re.findall(r"\w+", fold(query.lower())) if re.fullmatch(fold(SYMBOL_WORDS), w)]
+        asked |= {x for w in kinds for x in terms_of(w)} | cognates(" ".join(kinds), idf)
     terms = spanish_terms(query, idf) if e5 else set(tokenize([query])[0])
     # A year is checked as one ("not_year"), not as a topic a figure's sentence may meet alone;
     # an adverb says how, not what ("what did he say about cuba specifically").
@@ -174,7 +177,6 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
                                       and not spanish_word(w) and (s := terms_of(w)) and s[0] not in idf))
     # "how many actually signed" counts what the question before it did, not "actually".
     asks = query if asks is None else asks
-    cues = question_cues(asks)
     return Needs(frozenset(cues - {"duration"}), named,
                  tuple(n for n in named if countries(n) or members(n)), years, topic, words, unknown,
                  "" if (thing := counted(asks)).lower() in adverbs() else thing, stance,

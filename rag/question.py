@@ -597,6 +597,8 @@ _ASKS = (
     (("next", _words(r"second|2nd|third|3rd|runner.?up|segund[oa]|tercer[oa]?")),
      ("least", _words(r"lowest|smallest|fewest|least")), ("most", _words(r"highest|largest|biggest|greatest"))),
 )
+# What a document symbol is asked of; the words ask, they are no topic (``needs.needs_of``).
+SYMBOL_WORDS = "resolutions?|documents?|docs?|resolución|resolucion|documento"
 _ONLY = (
     # "Who said that?" is not answered by the quote, but by the sentence naming its speaker.
     ("agent", _words(r"who (said|says|say|reported|released|published|issued|stated|warned|denounced|accused|blamed|"
@@ -621,6 +623,9 @@ _ONLY = (
                        r"how long in (prison|jail)|pena de prisión|penas?|condenas?|cárcel|multas?")),
     # "What hotline number…?": a number, but only a phone number answers.
     ("contact", _words(r"hotline|helpline|phone|telephone|e-?mail address|teléfono|línea de ayuda|correo")),
+    # "global plan of action doc number": a document's symbol ("64/293", "A/RES/68/192"), no count.
+    ("symbol", _words(rf"({SYMBOL_WORDS}) (number|no|nr|symbol|code|#|número|numero)|"
+                      rf"(number|symbol|código|codigo|número|numero|signatura) (of|for|de) (the |la |el |esa |esta )?({SYMBOL_WORDS})")),
 )
 
 
@@ -776,6 +781,7 @@ _CUE_RX = {
                r"causes?|caused|purposes?|aims?|goals?|motives?|justif\w+|driven|leads? to|led to|result of|why|"
                r"therefore|hence|thus|consequently)\b", re.I),
     "contact": (r"\+?\(?\d{2,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b|[\w.-]+@[\w-]+\.\w", 0),
+    "symbol": (r"\b(?!(?:19|20)\d\d/(?:19|20)\d\d)(?:[A-Z]{1,4}/)*\d{1,4}/\d{1,4}\b", 0),  # "A/RES/68/192", "64/293"
     "money": (r"[$€£]\s?\d[\d,.]*|\b(dollars?|euros?|pounds|USD|EUR)\b", re.I),
     "number": (r"(?<![\w-])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
                r"hundred|thousand|million|billion|trillion|\w+fold|doubled|tripled|quadrupled|halved|twice)\b", re.I),

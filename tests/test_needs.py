@@ -173,6 +173,22 @@ def test_a_sentences_phrasal_verb_is_not_its_verb_alone(pipeline):
     assert "won" in needs_of("who won the Nobel Peace Prize?", ["the Nobel Peace Prize"], "en", IDF).words
 
 
+@pytest.mark.parametrize("question, expected", [
+    ("global plan of action doc number", "64/293"),
+    ("whats the document number of the global plan of action", "64/293"),
+    ("numero de la resolucion de la onu del dia mundial contra la trata", "A/RES/68/192"),
+])
+def test_a_documents_number_is_its_symbol_not_a_count(pipeline, question, expected):
+    from rag.question import question_cues
+
+    assert question_cues(question) == {"symbol"}
+    a = pipeline.ask(question)
+    assert not a.abstained and expected in a.answer, (a.notice, a.answer)
+    assert question_cues("how many documents did the un publish") == {"number"}
+    # the Protocol's symbol is not in the report; no count stands for it
+    assert pipeline.ask("what is the document number of the palermo protocol").abstained
+
+
 def test_a_word_the_report_never_uses_is_met_by_its_wordnet_sense_not_by_a_neighbour():
     from rag.read import is_name, related
 
