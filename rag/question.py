@@ -158,7 +158,7 @@ _FOLLOW = re.compile(fold(r"^(and|but|also|what about|how about|and what about|a
 # …and a demonstrative ending the question: alone ("who said that"), or a distal one before
 # its noun ("who released that doc"; "who edited this report" means the report itself, and
 # "that the US did" is a clause, not a pointer).
-_PRONOUN = re.compile(r"\b(they|them|their|it|its|he|she|his|her|him)\b"
+_PRONOUN = re.compile(r"\b(they|them|their|it|its|he|she|his|her|him|of (?:those|these))\b"
                       r"|\b(this|that|these|those)\s*\??\s*$|\b(that|those)\s+(?!(?:the|a|an)\b)[a-z]+\s*\??\s*$", re.I)
 _WH = re.compile(fold(r"^[¿¡\s]*(who|what|when|where|which|why|how|is|are|does|do|did|can|qué|quién|cuál|cuándo|dónde|cómo|cuántos|cuántas|por qué)\b"), re.I)
 def question_names(query: str, lang: str = "en") -> list[str]:
@@ -341,6 +341,10 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
     'how many girls in North America?'
     >>> rewrite_followup("in how many countries?", [("how many victims are the estimates based on?", "48,478")])
     'in how many countries? (how many victims are the estimates based on? 48,478)'
+    >>> rewrite_followup("how many of those signed", [("how many countries met in palermo", "148")])
+    'how many of the countries signed (how many countries met in palermo 148)'
+    >>> rewrite_followup("how many of those were kids", [("how many trafficking victims did eu countries report", "14,145")])
+    'how many of those were kids (how many trafficking victims did eu countries report 14,145)'
     >>> rewrite_followup("and who is 2nd?", [("which region has the most victims?", "North America")])
     'who is 2nd? (which region has the most victims? North America)'
     """
@@ -363,9 +367,10 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
     if not (connective or short):
         # "How many of them signed?" after "How many countries met…?": them = the countries.
         counted = re.match(r"\W*(?:how many|which|what|cuantos|cuantas|que|cuales)\s+([a-z]+s)\b", fold(prev), re.I)
-        if counted and re.search(r"\b(of them|they|de ellos|de ellas)\b", question, re.I):
-            them = {"of them": f"of the {counted.group(1)}", "they": f"the {counted.group(1)}"}
-            named = re.sub(r"\b(of them|they|de ellos|de ellas)\b",
+        if counted and re.search(r"\b(of them|of those|of these|they|de ellos|de ellas)\b", question, re.I):
+            them = {"of them": f"of the {counted.group(1)}", "of those": f"of the {counted.group(1)}",
+                    "of these": f"of the {counted.group(1)}", "they": f"the {counted.group(1)}"}
+            named = re.sub(r"\b(of them|of those|of these|they|de ellos|de ellas)\b",
                            lambda m: them.get(m.group().lower(), f"de los {counted.group(1)}"), question, count=1, flags=re.I)
             return f"{named} ({context})"  # the rest of the previous question still holds ("in 2018")
         # "What is her job?" after "Who said …?" "Romina Canessa, …": her = the person named last.
