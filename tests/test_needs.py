@@ -331,6 +331,13 @@ def test_a_follow_up_replaces_a_pair_not_one_of_it(pipeline):
     assert not a.abstained and "22%" in a.answer, (a.notice, a.answer)
 
 
+def test_of_those_points_back_as_of_them_does(pipeline):
+    a = pipeline.ask("how many of those were kids", history=[(
+        "how many trafficking victims did eu countries report in 2017-2018",
+        "The report says EU countries registered 14,145 victims in 2017-2018.")])
+    assert not a.abstained and "22%" in a.answer, (a.notice, a.answer)
+
+
 def test_a_question_word_in_a_later_sentence_of_the_section_brings_it_in(pipeline):
     # "days" is four sentences after "deported 557 Cambodians", "urged" in the next one.
     for typed, expected in (("how many days did thai authorities hold the cambodians before deporting them", "three days"),
