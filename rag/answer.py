@@ -21,7 +21,8 @@ import numpy as np
 from .chunk import Chunk, Sentence, names_in, overlapping, overlapping_in_doc, per_doc  # noqa: F401  (Chunk: suggest()'s doctest)
 from .cite import Citation, budgets, frame, lead_words, make_citation, source_of, trim
 from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, REFERENCE_SECTION, WHY, near_terms, places_in,
-                    quoted_by, runs_on, sentence_covers, stemmed_words, unanswered, unasked, uncovered, unquoted)
+                    quoted_by, runs_on, sentence_covers, stemmed_words, unanswered, unasked, uncovered, unmet_words, unquoted,
+                    VALUE_CUES)
 from .load import Reference  # noqa: F401  (Tables.references)
 from .needs import ASKS_DIFFERENCE, needs_of
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
@@ -667,6 +668,13 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
                 break
     if reason:
         return refusal(lang, reason[0], scored[0].score, **reason[1]), ranked
+    # A value's event typed as a phrasal verb ("when did unodc put out its report") is met by the
+    # runner-up that says it ("… a report published in February 2021 …") over the best sentence,
+    # which met only the other words ("… the UN approved the so-called Global Plan …" in 2010).
+    if needs.cues & VALUE_CUES and not e5 and lead is scored[0] and (
+            events := tuple(w for w in needs.words if " " in w)) and unmet_words(first, needs, t, like, events):
+        lead = next((other for other in runners if not unmet_words(mine := pick(other, False)[:1], needs, t, like, events)
+                     and not unanswered(query, mine, needs, name_vecs, qvec, t, lang, e5, like)), lead)
     # A figure for a place the question names comes from a sentence naming it: "cuántos hombres
     # víctimas en Europa Occidental" led with North America's figures, Western Europe's second.
     if needs.cues and (here := placed(needs, names, name_vecs, t)) and not here(lead.index):

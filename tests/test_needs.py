@@ -189,6 +189,13 @@ def test_a_documents_number_is_its_symbol_not_a_count(pipeline, question, expect
     assert pipeline.ask("what is the document number of the palermo protocol").abstained
 
 
+def test_a_values_event_typed_as_a_phrasal_verb_picks_the_sentence_saying_it(pipeline):
+    # the best sentence met "global" beside a year ("… approved the so-called Global Plan …", 2010);
+    # the runner-up says the report was published ("put out") in February 2021
+    a = pipeline.ask("when did unodc put out its global trafficking report")
+    assert not a.abstained and "February 2021" in a.answer.split("[1]")[0], (a.notice, a.answer)
+
+
 def test_a_word_the_report_never_uses_is_met_by_its_wordnet_sense_not_by_a_neighbour():
     from rag.read import is_name, related
 
