@@ -20,9 +20,8 @@ import numpy as np
 
 from .chunk import Chunk, Sentence, names_in, overlapping, overlapping_in_doc, per_doc  # noqa: F401  (Chunk: suggest()'s doctest)
 from .cite import Citation, budgets, frame, lead_words, make_citation, source_of, trim
-from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, REFERENCE_SECTION, WHY, near_terms, places_in,
-                    quoted_by, runs_on, sentence_covers, stemmed_words, unanswered, unasked, uncovered, unmet_words, unquoted,
-                    VALUE_CUES)
+from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, REFERENCE_SECTION, VALUE_CUES, WHY, near_terms, places_in,
+                    quoted_by, runs_on, sentence_covers, stemmed_words, unanswered, unasked, uncovered, unmet_words, unquoted)
 from .load import Reference  # noqa: F401  (Tables.references)
 from .needs import ASKS_DIFFERENCE, needs_of
 from .multilingual import COSINE_SCALE, COSINE_SHIFT

@@ -157,12 +157,15 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
     ['agent']
     """
     folded = fold(query)
+    # "how many actually signed" counts what the question before it did, not "actually".
+    asks = query if asks is None else asks
+    cues = question_cues(asks)
     stance = "opinion" if _OPINION.search(folded) else "advice" if _ADVICE.search(folded) else ""
     years = tuple(n for n in names if YEAR.fullmatch(n))
     named = tuple(n for n in names if not YEAR.fullmatch(n))
     # …and words of describing ("how does the report label polaris"): they ask how it is put
     asked = set(tokenize([" ".join(named) + CUE_WORDS])[0]) | stems_among(query, describings())
-    if "symbol" in (cues := question_cues(query if asks is None else asks)):  # "doc number": "doc" asks
+    if "symbol" in cues:  # "doc number": "doc" asks
         kinds = [w for w in re.findall(r"\w+", fold(query.lower())) if re.fullmatch(fold(SYMBOL_WORDS), w)]
         asked |= {x for w in kinds for x in terms_of(w)} | cognates(" ".join(kinds), idf)
     terms = spanish_terms(query, idf) if e5 else set(tokenize([query])[0])
@@ -175,8 +178,6 @@ def needs_of(query: str, names: list[str], lang: str, idf: dict[str, float], e5:
     if e5:  # a Spanish question's words are not the report's, but a name is a name in both
         unknown = tuple(dict.fromkeys(w for w in re.findall(_TYPED, query) if is_name(w)
                                       and not spanish_word(w) and (s := terms_of(w)) and s[0] not in idf))
-    # "how many actually signed" counts what the question before it did, not "actually".
-    asks = query if asks is None else asks
     return Needs(frozenset(cues - {"duration"}), named,
                  tuple(n for n in named if countries(n) or members(n)), years, topic, words, unknown,
                  "" if (thing := counted(asks)).lower() in adverbs() else thing, stance,

@@ -367,11 +367,10 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None, simil
     if not (connective or short):
         # "How many of them signed?" after "How many countries met…?": them = the countries.
         counted = re.match(r"\W*(?:how many|which|what|cuantos|cuantas|que|cuales)\s+([a-z]+s)\b", fold(prev), re.I)
-        if counted and re.search(r"\b(of them|of those|of these|they|de ellos|de ellas)\b", question, re.I):
-            them = {"of them": f"of the {counted.group(1)}", "of those": f"of the {counted.group(1)}",
-                    "of these": f"of the {counted.group(1)}", "they": f"the {counted.group(1)}"}
-            named = re.sub(r"\b(of them|of those|of these|they|de ellos|de ellas)\b",
-                           lambda m: them.get(m.group().lower(), f"de los {counted.group(1)}"), question, count=1, flags=re.I)
+        if counted and (them := re.search(r"\b(of them|of those|of these|they|de ellos|de ellas)\b", question, re.I)):
+            noun, said = counted.group(1), them.group().lower()
+            named = question[:them.start()] + (f"the {noun}" if said == "they" else f"de los {noun}" if said.startswith("de ")
+                                               else f"of the {noun}") + question[them.end():]
             return f"{named} ({context})"  # the rest of the previous question still holds ("in 2018")
         # "What is her job?" after "Who said …?" "Romina Canessa, …": her = the person named last.
         if _PERSON.search(question) and (who := person_in(prev) or person_in(answer, last=False)):
