@@ -21,7 +21,7 @@ import numpy as np
 from .chunk import Chunk, Sentence, names_in, overlapping, overlapping_in_doc, per_doc  # noqa: F401  (Chunk: suggest()'s doctest)
 from .cite import Citation, budgets, frame, lead_words, make_citation, source_of, trim
 from .judge import (ABSTAIN_BELOW, COMMON_IDF, COSINE_FLOOR, REFERENCE_SECTION, VALUE_CUES, WHY, near_terms, places_in,
-                    quoted_by, runs_on, sentence_covers, stemmed_words, unanswered, unasked, uncovered, unmet_words, unquoted)
+                    quoted_by, runs_into, runs_on, sentence_covers, stemmed_words, unanswered, unasked, uncovered, unmet_words, unquoted)
 from .load import Reference  # noqa: F401  (Tables.references)
 from .needs import ASKS_DIFFERENCE, needs_of
 from .multilingual import COSINE_SCALE, COSINE_SHIFT
@@ -646,8 +646,7 @@ def extract(question: str, query: str, qvec: np.ndarray, passages: list[Passage]
             quoted_by(s.index, needs.speakers, t) for s in first) and (
             own := next((s for s in scored[1:RETRY_RANKS] if quoted_by(s.index, needs.speakers, t)), None)):
         # …from where the quotation opens
-        opens = next((s for s in scored if s.index == own.index - 1 and runs_on(t.sentences[s.index].text)
-                      and t.sentences[s.index].doc_id == t.sentences[own.index].doc_id), own)
+        opens = next((s for s in scored if s.index == own.index - 1 and runs_into(s.index, t)), own)
         scored = [opens] + [s for s in scored if s is not opens]
         first = pick(scored[0], False)
     # The judge reads the sentences chosen for the question as a whole, before those added for

